@@ -1,0 +1,70 @@
+"""The Python entry point: `retrieve(question, k, history)` over the default (or a given) index.
+
+The index loads lazily on first use and is reloaded when a build publishes a new version, so a
+running app picks up a rebuilt index without a restart. Calls may come from many threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .config import default_index_dir
+from .embed import Embedder
+from .records import Passage
+from .retriever import Retriever, SearchOptions, options_from
+from .store import current_version_id
+
+_lock = threading.Lock()
+_retrievers: dict[str, tuple[str | None, Retriever]] = {}
+_embedders: dict[str, Embedder] = {}
+
+
+def get_embedder(model: str) -> Embedder:
+    """One shared embedder per model name (loading a model takes seconds and memory)."""
+    with _lock:
+        if model not in _embedders:
+            _embedders[model] = Embedder(model)
+        return _embedders[model]
+
+
+def get_retriever(index_dir: Path | str | None = None) -> Retriever:
+    """The retriever for `index_dir` (default: `QA_INDEX_DIR` or `index/`), reloaded if rebuilt."""
+    index_dir = Path(index_dir or default_index_dir())
+    key = str(index_dir.resolve())
+    version = current_version_id(index_dir)
+    cached = _retrievers.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _lock:
+        cached = _retrievers.get(key)
+        if cached and cached[0] == version:
+            return cached[1]
+        from .store import load_index
+
+        index = load_index(index_dir)
+        model = index.manifest["model"]
+        embedder = _embedders.get(model) or _embedders.setdefault(model, Embedder(model))
+        retriever = Retriever(index, embedder)
+        _retrievers[key] = (version, retriever)
+        return retriever
+
+
+def retrieve(
+    question: str,
+    k: int = 5,
+    history: list[str] | None = None,
+    *,
+    index_dir: Path | str | None = None,
+    options: SearchOptions | None = None,
+    **overrides: object,
+) -> list[Passage]:
+    """The `k` passages that best answer `question`, best first.
+
+    `history` holds the earlier questions of the same conversation, oldest first; follow-ups such as
+    "Which agency did he speak to?" are resolved against it. Keyword `overrides` set any
+    `SearchOptions` field (mode, per_article, sources, date_from, date_to, ...).
+    Raises ValueError for an empty question and `qa.store.IndexNotFoundError` when no index exists.
+    """
+    opts = options if options is not None else options_from(k, **overrides)
+    return get_retriever(index_dir).search(question, history=history, options=opts)

@@ -1,0 +1,111 @@
+"""Sentence-aware chunking within the embedding model's token limit.
+
+Sentences are packed greedily into chunks of at most `max_tokens` tokens (title included when it is
+embedded with the chunk), with the last sentences of a chunk repeated at the start of the next one
+up to `overlap_tokens`. A sentence longer than the budget is split at word boundaries. No chunk is
+ever longer than the model accepts, so nothing is silently truncated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from .config import ChunkingConfig
+from .records import Article, Chunk
+from .text import sentence_spans, word_spans
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+def embedding_text(title: str, chunk_text: str, with_title: bool = True) -> str:
+    """What the embedder sees for a chunk: the article title gives a passage its context."""
+    return f"{title}\n{chunk_text}" if with_title and title else chunk_text
+
+
+def whitespace_token_counter(texts: Sequence[str]) -> list[int]:
+    """A rough counter (about 1.3 tokens a word) for when no model tokenizer is at hand."""
+    return [int(len(t.split()) * 1.3) + 1 for t in texts]
+
+
+class Chunker:
+    """Cuts articles into `Chunk`s whose embedding text fits `config.max_tokens`."""
+
+    def __init__(self, count_tokens: TokenCounter, config: ChunkingConfig | None = None) -> None:
+        self.count_tokens = count_tokens
+        self.config = config or ChunkingConfig()
+        if self.config.overlap_tokens >= self.config.max_tokens // 2:
+            raise ValueError("overlap_tokens must be less than half of max_tokens")
+
+    def chunk(self, article: Article, first_id: int = 0) -> list[Chunk]:
+        text = article.text
+        title_tokens = self.count_tokens([article.title + "\n"])[0] if self.config.with_title and article.title else 0
+        # Keep room for the title, but never let a very long title starve the chunk text.
+        budget = max(self.config.max_tokens - title_tokens, self.config.max_tokens // 2)
+        pieces = list(self._pieces(text, budget))
+        counts = self.count_tokens([text[a:b] for a, b in pieces])
+        chunks: list[Chunk] = []
+        i = 0
+        while i < len(pieces):
+            j, used = i, 0
+            while j < len(pieces) and (j == i or used + counts[j] <= budget):
+                used += counts[j]
+                j += 1
+            start, end = pieces[i][0], pieces[j - 1][1]
+            chunks.append(Chunk(first_id + len(chunks), article.article_id, start, end, text[start:end]))
+            if j >= len(pieces):
+                break
+            # Start the next chunk with trailing sentences of this one, within the overlap budget.
+            back, overlap = j, 0
+            while back - 1 > i and overlap + counts[back - 1] <= self.config.overlap_tokens:
+                back -= 1
+                overlap += counts[back]
+            i = back
+        return chunks
+
+    def _pieces(self, text: str, budget: int) -> Iterator[tuple[int, int]]:
+        """Sentence spans, with any sentence over the budget split into word windows that fit."""
+        spans = sentence_spans(text)
+        counts = self.count_tokens([text[a:b] for a, b in spans])
+        for (start, end), count in zip(spans, counts, strict=True):
+            if count <= budget:
+                yield start, end
+            else:
+                yield from self._split_long(text, start, end, budget)
+
+    def _split_long(self, text: str, start: int, end: int, budget: int) -> Iterator[tuple[int, int]]:
+        tokens = list(word_spans(text, start, end))
+        i = 0
+        while i < len(tokens):
+            # Grow a window of words, then shrink it until the tokenizer agrees it fits.
+            n = max(1, budget // 2)
+            while i + n < len(tokens) and self.count_tokens([text[tokens[i][0] : tokens[i + n][1]]])[0] <= budget:
+                n = min(len(tokens) - i, n * 2)
+            n = min(n, len(tokens) - i)
+            while n > 1 and self.count_tokens([text[tokens[i][0] : tokens[i + n - 1][1]]])[0] > budget:
+                n = max(1, int(n * 0.8))
+            piece_end = tokens[i + n - 1][1]
+            if n == 1 and self.count_tokens([text[tokens[i][0] : piece_end]])[0] > budget:
+                # One "word" over the budget (a URL, a run of symbols): cut it by characters.
+                yield from _split_chars(text, tokens[i][0], piece_end, budget, self.count_tokens)
+            else:
+                yield tokens[i][0], piece_end
+            i += n
+
+
+def _split_chars(text: str, start: int, end: int, budget: int, count: TokenCounter) -> Iterator[tuple[int, int]]:
+    size = max(1, budget)  # a token is at least one character
+    while start < end:
+        stop = min(end, start + size * 4)
+        while stop - start > 1 and count([text[start:stop]])[0] > budget:
+            stop = start + (stop - start) * 3 // 4
+        yield start, stop
+        start = stop
+
+
+def chunk_articles(articles: Iterable[Article], chunker: Chunker, first_id: int = 0) -> Iterator[Chunk]:
+    """Chunks of many articles, numbered consecutively from `first_id`."""
+    next_id = first_id
+    for article in articles:
+        chunks = chunker.chunk(article, next_id)
+        next_id += len(chunks)
+        yield from chunks

@@ -1,0 +1,208 @@
+"""Turn a scraped page's text into clean paragraphs plus title, publisher and date.
+
+Scraped news pages carry clutter around the story: navigation ("Skip to main content"), donation
+drives, comment prompts, mailing-list prompts, image captions, related-story links. This module
+removes it line by line and pulls the metadata the page prints (title, "From – SkyNews", dates).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import normalize_space, sentence_spans
+
+# Lines that are page furniture, never story text (matched against the whole stripped line).
+_CLUTTER_LINE = re.compile(
+    r"""^(?:
+        skip\ to\ (?:main\ )?content | exit\ mobile\ version | leave\ a\ (?:comment|reply)
+      | you\ must\ be\ logged\ in\ to\ post\ a\ comment\.? | \d+\ comments? | comments?
+      | (?:join|subscribe\ to|sign\ up\ (?:for|to))\ .{0,60}(?:mailing\ list|newsletter)s?\.?
+      | (?:image|photo|picture|video|caption|credit|photograph)\ ?(?:credit)?\ ?:.*
+      | more\ from\ [\w\ ]{1,30} | related(?:\ (?:articles?|stories|posts|news))?:?
+      | read\ more:?.{0,120} | advertisement | share\ (?:this|on)\b.{0,40} | follow\ us\b.{0,60}
+      | owned\ by\ our\ readers | become\ a\ (?:supporter|member|subscriber)
+      | fighting\ fund | donate(?:\ today|\ now)?!? | support\ (?:us|our\ journalism)\b.{0,80}
+      | you'?ve\ raised:?.{0,20} | we\ need:?.{0,20} | \d+\ days?\ remaining
+      | .{0,40}\bmake\ a\ charitable\ donation\b.{0,80}
+      | we'?re\ a\ reader-owned\ co-operative\b.*
+      | ::\ .{0,160}
+      | print | email | tweet | whatsapp | facebook | twitter | copyright\b.{0,120} | ©.{0,120}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "From – SkyNews", "Source: Reuters", "By Reuters" as its own line.
+_PUBLISHER_LINE = re.compile(r"^(?:from|source|via)\s*[:–—-]\s*(?P<name>.{2,60})$", re.IGNORECASE)
+# "MEE – Syrian government forces ..." : an outlet's short name as a dateline prefix.
+_PUBLISHER_PREFIX = re.compile(r"^(?P<name>[A-Z][A-Za-z.&]{1,11}(?: [A-Z][A-Za-z.&]{1,11}){0,2}) [–—] (?=\S)")
+_OUTLET_WORDS = re.compile(
+    r"\b(?:news|times|post|press|agency|herald|guardian|tribune|journal|daily|telegraph|gazette|"
+    r"reuters|afp|bbc|cnn|tass|interfax|sputnik|al jazeera|bloomberg|associated press|mirror|express)\b",
+    re.IGNORECASE,
+)
+# Section labels such as "Weapons of Mass Destruction (WMD)".
+_SECTION_LABEL = re.compile(r"^[\w ,&'-]{3,60}\([A-Z]{2,6}\)$")
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_DATE_PATTERNS = [
+    # April 10, 2017 / Thursday, October 31
+    re.compile(_WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?", re.I),
+    # 10 April 2017
+    re.compile(_WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})", re.I),
+    # 13:51 12.04.2018 / 12.04.2018 / 12/04/2018 (day first, as European sites print it)
+    re.compile(r"(?:\d{1,2}:\d{2}\s+)?(?P<day>\d{1,2})[./](?P<monthnum>\d{1,2})[./](?P<year>\d{4})"),
+    # 2017-04-10
+    re.compile(r"(?P<year>\d{4})-(?P<monthnum>\d{2})-(?P<day>\d{2})"),
+]
+# A line that is mostly a date: the date plus at most a few words such as "Written by" or "(updated …)".
+_MAX_DATE_LINE_EXTRA_WORDS = 4
+
+
+@dataclass
+class CleanPage:
+    title: str
+    source: str
+    published: str | None
+    text: str  # clean paragraphs joined by blank lines
+
+
+def parse_date(text: str) -> tuple[str, int, int] | None:
+    """Find a date in `text`: (as ISO or as printed, match start, match end), or None."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = parts.get("monthnum")
+        month_num = int(month) if month else _month_number(parts["month"])
+        day = int(parts["day"])
+        if not (1 <= month_num <= 12 and 1 <= day <= 31):
+            continue
+        if parts.get("year"):
+            return f"{int(parts['year']):04d}-{month_num:02d}-{day:02d}", match.start(), match.end()
+        return normalize_space(match.group(0)).rstrip(","), match.start(), match.end()
+    return None
+
+
+def _month_number(name: str) -> int:
+    name = name.lower().rstrip(".")
+    return next(num for full, num in _MONTHS.items() if full.startswith(name[:3]))
+
+
+def _date_line(line: str) -> str | None:
+    found = parse_date(line)
+    if not found:
+        return None
+    date, start, end = found
+    rest = re.sub(r"\(.*?\)|[,|–—-]", " ", line[:start] + " " + line[end:])
+    rest_words = [w for w in rest.split() if not parse_date(w)]
+    return date if len(rest_words) <= _MAX_DATE_LINE_EXTRA_WORDS else None
+
+
+def is_clutter(line: str) -> bool:
+    return bool(_CLUTTER_LINE.match(line.strip()))
+
+
+def _is_headline(line: str) -> bool:
+    n_words = len(line.split())
+    return 3 <= n_words <= 25 and not line.endswith((".", ":", '?"', ".”")) and not _SECTION_LABEL.match(line)
+
+
+def _is_body(line: str) -> bool:
+    return len(line.split()) >= 16 and line.rstrip()[-1:] in '.!?"”’)'
+
+
+def _short_title(text: str, limit: int = 100) -> str:
+    spans = sentence_spans(text)
+    first = text[spans[0][0] : spans[0][1]] if spans else text
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def clean_page(raw: str, title: str = "", source: str = "", published: str | None = None) -> CleanPage:
+    """Clean a page's text; metadata given by the caller (e.g. from JSON or HTML) wins."""
+    lines = [normalize_space(line) for line in raw.split("\n")]
+    paragraphs: list[str] = []
+    in_header = True  # before the first body paragraph, headline/date/publisher lines are metadata
+    for line in lines:
+        if not line or is_clutter(line):
+            continue
+        publisher = _PUBLISHER_LINE.match(line)
+        if publisher and len(line.split()) <= 8:
+            source = source or publisher.group("name").strip(" .")
+            continue
+        date = _date_line(line) if (in_header or len(line.split()) <= 8) else None
+        if date:
+            published = published or date
+            continue
+        if in_header:
+            if _SECTION_LABEL.match(line):
+                continue
+            if len(line.split()) <= 4 and _OUTLET_WORDS.search(line) and not line.endswith("."):
+                source = source or line
+                continue
+            if not title and _is_headline(line):
+                title = line
+                continue
+            if title and line.rstrip(" –—-:") == title:
+                continue  # the headline repeated (some sites print it twice)
+            if _is_body(line):
+                in_header = False
+                prefix = _PUBLISHER_PREFIX.match(line)
+                if prefix:
+                    source = source or prefix.group("name")
+                    line = line[prefix.end() :]
+        paragraphs.append(line)
+    paragraphs = _drop_repeats(paragraphs)
+    text = "\n\n".join(paragraphs)
+    if not title and text:
+        title = _short_title(text)
+    return CleanPage(title=title, source=source, published=published, text=text)
+
+
+def _drop_repeats(paragraphs: list[str]) -> list[str]:
+    """Remove repeated paragraphs and sentences: scraped pages often print a paragraph twice.
+
+    A sentence is dropped when an earlier sentence of the article equals it or makes up most of it
+    (e.g. "The Moscow Times reports the head of …" repeating "The head of …").
+    """
+    seen: list[str] = []
+    kept_paragraphs: list[str] = []
+    for para in paragraphs:
+        kept = []
+        for start, end in sentence_spans(para):
+            sentence = para[start:end]
+            key = sentence.lower()
+            if len(key) >= 40 and any(_repeats(key, earlier) for earlier in seen):
+                continue
+            seen.append(key)
+            kept.append(sentence)
+        if kept:
+            kept_paragraphs.append(" ".join(kept))
+    return kept_paragraphs
+
+
+def _repeats(sentence: str, earlier: str) -> bool:
+    return sentence == earlier or (len(earlier) >= 0.7 * len(sentence) and earlier in sentence)

@@ -1,0 +1,153 @@
+"""The `qa` command: build an index, ask questions, serve the chat."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import default_corpus_dir, default_index_dir
+
+STAGE_LABELS = {"read": "Reading articles", "chunk": "Chunking", "embed": "Embedding chunks", "index": "Writing index"}
+
+
+def _corpus_option(f):
+    return click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Folder of articles [env QA_CORPUS_DIR; default corpus/]",
+    )(f)
+
+
+def _index_option(f):
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Index folder [env QA_INDEX_DIR; default index/]",
+    )(f)
+
+
+class _ProgressPrinter:
+    """Click progress bars, one per pipeline stage."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=STAGE_LABELS.get(stage, stage), file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None and done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group()
+@click.version_option(package_name="newsqa")
+def main() -> None:
+    """Offline question answering over a folder of news articles."""
+
+
+@main.command()
+@_corpus_option
+@_index_option
+@click.option("--if-stale", is_flag=True, help="Do nothing when the index is up to date.")
+def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool) -> None:
+    """Index a folder of articles (.txt .md .html .json .jsonl)."""
+    from .build import EmptyCorpusError, build_index, index_status
+    from .embed import ModelNotFoundError
+    from .store import IndexError_
+
+    corpus_dir = corpus_dir or default_corpus_dir()
+    index_dir = index_dir or default_index_dir()
+    if if_stale and index_status(corpus_dir, index_dir) == "fresh":
+        click.echo(f"Index at {index_dir} is up to date.")
+        return
+    progress = _ProgressPrinter()
+    try:
+        report = build_index(corpus_dir, index_dir, on_progress=progress)
+    except (
+        FileNotFoundError,
+        NotADirectoryError,
+        EmptyCorpusError,
+        ModelNotFoundError,
+        IndexError_,
+        ValueError,
+    ) as exc:
+        progress.close()
+        _fail(str(exc))
+    progress.close()
+    click.echo(report.summary())
+    for skipped in report.skipped:
+        click.echo(f"  skipped {skipped}", err=True)
+    click.echo(f"Index: {index_dir}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="Passages to return.")
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON with all their fields.")
+@click.option("--mode", type=click.Choice(["dense", "lexical", "hybrid"]), default=None, help="Retrieval mode.")
+@click.option("--per-article", is_flag=True, help="At most one passage per article.")
+@_index_option
+def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: bool, index_dir: Path | None) -> None:
+    """Answer QUESTION with the most relevant passages and their sources."""
+    from .api import retrieve
+    from .store import IndexError_
+
+    overrides: dict[str, object] = {"per_article": per_article}
+    if mode:
+        overrides["mode"] = mode
+    try:
+        passages = retrieve(question, k=k, index_dir=index_dir, **overrides)
+    except (ValueError, IndexError_) as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+        return
+    if not passages:
+        click.echo("No passage found.")
+    for rank, p in enumerate(passages, 1):
+        meta = " · ".join(x for x in (p.source, p.published or "", p.path) if x)
+        click.secho(f"{rank}. {p.title}", bold=True)
+        click.echo(f"   {meta}   score {p.score:.3f}")
+        click.echo("   Answer: " + click.style(p.highlight, fg="yellow", bold=True))
+        before, after = p.text[: p.highlight_start], p.text[p.highlight_end :]
+        passage = before + click.style(p.highlight, fg="yellow", bold=True) + after
+        click.echo("   " + passage.replace("\n\n", "\n   "))
+        click.echo()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="QA_HOST", help="Interface to bind.")
+@click.option("--port", default=7860, show_default=True, type=int, envvar="QA_PORT")
+@_corpus_option
+@_index_option
+def serve(host: str, port: int, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Serve the chat in the browser (builds the index first if it is missing or stale)."""
+    from .ui import serve as serve_app
+
+    serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

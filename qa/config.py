@@ -1,0 +1,50 @@
+"""Settings, read from the environment once, overridable per call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Everything runs offline: never let a library reach for a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: str) -> Path:
+    value = os.environ.get(name)
+    if value:
+        return Path(value).expanduser()
+    return PROJECT_ROOT / default
+
+
+def default_corpus_dir() -> Path:
+    """`QA_CORPUS_DIR`, else the bundled sample corpus."""
+    return _env_path("QA_CORPUS_DIR", "corpus")
+
+
+def default_index_dir() -> Path:
+    """`QA_INDEX_DIR`, else `index/` in the project."""
+    return _env_path("QA_INDEX_DIR", "index")
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    """How articles are cut into chunks; recorded in the manifest."""
+
+    max_tokens: int = 200  # per chunk, title included; must not exceed the model's limit
+    overlap_tokens: int = 40  # trailing sentences repeated at the start of the next chunk
+    with_title: bool = True  # embed "title. chunk" so a passage keeps its context
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", "all-MiniLM-L6-v2"))
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    batch_size: int = 64

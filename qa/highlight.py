@@ -1,0 +1,63 @@
+"""Pick the sentence of a passage that best answers the question (extractive, no generation)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+from .lexical import stem_words
+from .text import sentence_spans
+
+_NUMBER = re.compile(r"\d")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+_DATE_WORDS = re.compile(
+    r"\b(?:\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|"
+    r"june|july|august|september|october|november|december|yesterday|today|last week|ago)\b",
+    re.IGNORECASE,
+)
+
+# Answer types: a question word and what an answering sentence tends to contain.
+_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|amount)\b", re.I), _NUMBER),
+    (re.compile(r"^\s*when\b|\bwhat (?:date|day|year|time)\b", re.I), _DATE_WORDS),
+    (
+        re.compile(
+            r"^\s*(?:who|whom|whose)\b|\bwhich (?:\w+ )?(?:agency|person|official|minister|senator|leader|country|group)\b",
+            re.I,
+        ),
+        _CAPITALISED,
+    ),
+]
+ANSWER_TYPE_BONUS = 0.15
+
+
+def score_sentences(question: str, text: str, idf: Mapping[str, float] | None = None) -> list[tuple[float, int, int]]:
+    """(score, start, end) for each sentence of `text`: idf-weighted share of the question's terms."""
+    q_terms = set(stem_words(question))
+    weights = {t: (idf or {}).get(t, 1.0) or 1.0 for t in q_terms}
+    total = sum(weights.values()) or 1.0
+    wanted = [pattern for q_pattern, pattern in _ANSWER_TYPES if q_pattern.search(question)]
+    scored = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        s_terms = set(stem_words(sentence))
+        coverage = sum(w for t, w in weights.items() if t in s_terms) / total
+        # Prefer sentences that cover the question densely over long ones that cover it by chance.
+        density = coverage / math.log2(2 + len(s_terms) / 8)
+        bonus = ANSWER_TYPE_BONUS * sum(bool(p.search(sentence)) for p in wanted) / max(len(wanted), 1)
+        scored.append((coverage + 0.5 * density + bonus, start, end))
+    return scored
+
+
+def best_sentence(
+    question: str, text: str, idf: Mapping[str, float] | None = None, dense_scores: Sequence[float] | None = None
+) -> tuple[int, int]:
+    """Span of the best-answering sentence of `text` (the first one when nothing matches)."""
+    scored = score_sentences(question, text, idf)
+    if not scored:
+        return 0, len(text)
+    if dense_scores is not None and len(dense_scores) == len(scored):
+        scored = [(s + d, a, b) for (s, a, b), d in zip(scored, dense_scores, strict=True)]
+    best = max(scored, key=lambda item: item[0])
+    return best[1], best[2]

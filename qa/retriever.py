@@ -1,0 +1,205 @@
+"""Search a loaded index: dense (FAISS) and lexical (BM25) candidates, fused, filtered, de-duplicated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .embed import Embedder
+from .followup import expand_query
+from .highlight import best_sentence
+from .lexical import stem_words
+from .records import Passage
+from .store import IndexData, load_index
+from .text import normalize_space
+
+MODES = ("dense", "lexical", "hybrid")
+MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Per-call retrieval options; the defaults are what `qa.retrieve` uses."""
+
+    k: int = 5
+    mode: str = "hybrid"
+    fusion: str = "mix"  # "mix": weighted sum of normalised scores; "rrf": reciprocal rank fusion
+    dense_weight: float = 0.5  # share of the dense score in "mix"
+    rrf_k: int = 60
+    candidates: int = 100  # how many chunks each retriever contributes before fusion
+    per_article: bool = False  # at most one passage per article
+    sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all
+    date_from: str | None = None  # ISO dates, inclusive; articles without a full date are dropped
+    date_to: str | None = None
+
+    def validate(self) -> SearchOptions:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.fusion not in ("mix", "rrf"):
+            raise ValueError(f"fusion must be 'mix' or 'rrf', not {self.fusion!r}")
+        if not 1 <= self.k <= 100:
+            raise ValueError(f"k must be between 1 and 100, not {self.k}")
+        return self
+
+
+def validate_question(question: object) -> str:
+    if not isinstance(question, str):
+        raise TypeError(f"question must be a string, not {type(question).__name__}")
+    cleaned = normalize_space("".join(ch if ch.isprintable() else " " for ch in question))
+    if not cleaned:
+        raise ValueError("The question is empty: type a question about the news articles.")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise ValueError("The question has no words in it: type a question about the news articles.")
+    return cleaned[:MAX_QUESTION_CHARS]
+
+
+class Retriever:
+    """Answers questions from one loaded index. Thread-safe for concurrent `search` calls."""
+
+    def __init__(self, index: IndexData, embedder: Embedder) -> None:
+        if embedder.model_name != index.manifest.get("model"):
+            raise ValueError(
+                f"embedder {embedder.model_name!r} does not match the index's {index.manifest.get('model')!r}"
+            )
+        self.index = index
+        self.embedder = embedder
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder | None = None) -> Retriever:
+        index = load_index(index_dir, expected_model=embedder.model_name if embedder else None)
+        return cls(index, embedder or Embedder(index.manifest["model"]))
+
+    @property
+    def version(self) -> str:
+        return self.index.path.name
+
+    def search(
+        self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
+    ) -> list[Passage]:
+        options = (options or SearchOptions()).validate()
+        question = validate_question(question)
+        query = expand_query(question, history)
+        n_chunks = self.index.n_chunks
+        if n_chunks == 0:
+            return []
+        filtered = bool(options.sources or options.date_from or options.date_to or options.per_article)
+        n_candidates = min(n_chunks, options.candidates * (10 if filtered else 1))
+
+        scores = self._scores(query, options, n_candidates)
+        order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+        picked: list[int] = []
+        seen_texts: set[str] = set()
+        seen_articles: set[int] = set()
+        for cid in order:
+            article_idx = int(self.index.chunk_rows[cid][0])
+            if not self._passes_filters(article_idx, options):
+                continue
+            if options.per_article and article_idx in seen_articles:
+                continue
+            key = normalize_space(self.index.chunk_text(cid)).lower()
+            if key in seen_texts:  # the same text twice (e.g. a story the corpus holds twice)
+                continue
+            seen_texts.add(key)
+            seen_articles.add(article_idx)
+            picked.append(cid)
+            if len(picked) == options.k:
+                break
+        return [self._passage(cid, scores[cid], question) for cid in picked]
+
+    def _scores(self, query: str, options: SearchOptions, n: int) -> dict[int, float]:
+        """Fused score of each candidate chunk."""
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        vector = self.embedder.encode_query(query) if options.mode != "lexical" else None
+        if vector is not None:
+            sims, ids = self.index.dense.search(vector.reshape(1, -1), n)
+            dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
+        if options.mode in ("lexical", "hybrid"):
+            all_scores = self.index.lexical.scores(query)
+            top = np.argpartition(-all_scores, n - 1)[:n] if n < len(all_scores) else np.arange(len(all_scores))
+            lexical = {int(i): float(all_scores[i]) for i in top if all_scores[i] > 0}
+        if options.mode == "dense":
+            return dense
+        if options.mode == "lexical":
+            return lexical
+        if options.fusion == "rrf":
+            return _rrf([dense, lexical], options.rrf_k)
+        return self._mix(query, vector, dense, lexical, options.dense_weight)
+
+    def _mix(
+        self, query: str, vector: np.ndarray, dense: dict[int, float], lexical: dict[int, float], weight: float
+    ) -> dict[int, float]:
+        """weight * cosine + (1 - weight) * BM25 / best BM25, over the union of both candidate lists."""
+        ids = sorted(set(dense) | set(lexical))
+        missing = [i for i in ids if i not in dense]
+        if missing:  # exact cosine for lexical-only candidates
+            vectors = self.index.dense.reconstruct_batch(np.array(missing, dtype=np.int64))
+            dense.update({i: float(v @ vector) for i, v in zip(missing, vectors, strict=True)})
+        if len(lexical) < len(ids):
+            all_scores = self.index.lexical.scores(query)
+            lexical = {i: float(all_scores[i]) for i in ids}
+        top_lexical = max(lexical.values(), default=0.0) or 1.0
+        return {i: weight * dense[i] + (1 - weight) * lexical[i] / top_lexical for i in ids}
+
+    def _passes_filters(self, article_idx: int, options: SearchOptions) -> bool:
+        meta = self.index.articles[article_idx]
+        if options.sources and (meta.get("source") or "").lower() not in {s.lower() for s in options.sources}:
+            return False
+        if options.date_from or options.date_to:
+            published = meta.get("published") or ""
+            if len(published) != 10 or not published[:4].isdigit():
+                return False
+            if options.date_from and published < options.date_from:
+                return False
+            if options.date_to and published > options.date_to:
+                return False
+        return True
+
+    def _passage(self, chunk_id: int, score: float, question: str) -> Passage:
+        article_idx, start, end = (int(v) for v in self.index.chunk_rows[chunk_id])
+        meta = self.index.articles[article_idx]
+        text = self.index.article_text(article_idx)[start:end]
+        idf = self.index.lexical.idf(stem_words(question))
+        h_start, h_end = best_sentence(question, text, idf)
+        return Passage(
+            text=text,
+            score=round(float(score), 4),
+            title=meta.get("title", ""),
+            source=meta.get("source", ""),
+            published=meta.get("published"),
+            path=meta.get("url") or meta.get("path", ""),
+            article_id=meta["article_id"],
+            chunk_id=chunk_id,
+            highlight=text[h_start:h_end],
+            highlight_start=h_start,
+            highlight_end=h_end,
+            url=meta.get("url"),
+            start=start,
+            end=end,
+        )
+
+    def article(self, article_id: str) -> dict:
+        """Metadata and full clean text of one article (for "show the whole article")."""
+        for i, meta in enumerate(self.index.articles):
+            if meta["article_id"] == article_id:
+                return {**meta, "text": self.index.article_text(i)}
+        raise KeyError(f"no article {article_id!r} in the index")
+
+    def sources(self) -> list[str]:
+        """The publishers in the index, sorted."""
+        return sorted({a.get("source") for a in self.index.articles if a.get("source")})
+
+
+def _rrf(rankings: list[dict[int, float]], k: int) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for scores in rankings:
+        for rank, cid in enumerate(sorted(scores, key=lambda c: scores[c], reverse=True)):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def options_from(k: int = 5, **overrides: object) -> SearchOptions:
+    """SearchOptions with `k` and any overrides (unknown names are an error)."""
+    return replace(SearchOptions(k=k), **overrides)

@@ -1,0 +1,148 @@
+"""Small text utilities shared by ingestion, chunking and highlighting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+# Abbreviations after which a period does not end a sentence (lower-cased, without the period).
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "maj",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+        "u.s.a",
+        "e.u",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "no",
+        "nos",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "approx",
+        "dept",
+        "est",
+        "rev",
+        "hon",
+        "pres",
+        "a.m",
+        "p.m",
+    ]
+)
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a likely sentence start.
+_BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def clean_unicode(text: str) -> str:
+    """NFC-normalise and drop control characters except newlines and tabs."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def _ends_with_abbreviation(text: str, period_at: int) -> bool:
+    start = period_at
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    token = text[start:period_at].lower().lstrip("\"'“‘([")
+    if token in _ABBREVIATIONS:
+        return True
+    # Single initials ("J. Smith") and dotted acronyms ("U.S.") do not end a sentence.
+    return len(token) == 1 and token.isalpha()
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences in text[start:end], whitespace trimmed.
+
+    Paragraph breaks always end a sentence. Spans index into `text`.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    # Walk paragraphs by position so the spans stay absolute.
+    para_bounds = []
+    cursor = start
+    for match in _PARAGRAPH.finditer(text, start, end):
+        para_bounds.append((cursor, match.start()))
+        cursor = match.end()
+    para_bounds.append((cursor, end))
+    for p_start, p_end in para_bounds:
+        pos = p_start
+        for match in _BOUNDARY.finditer(text, p_start, p_end):
+            period_at = match.start(1)
+            if text[period_at] == "." and _ends_with_abbreviation(text, period_at):
+                continue
+            spans.append((pos, match.end(1)))
+            pos = match.end(2)
+        spans.append((pos, p_end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, in order."""
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Spans of whitespace-separated tokens in text[start:end]."""
+    for match in re.finditer(r"\S+", text[start:end]):
+        yield start + match.start(), start + match.end()
