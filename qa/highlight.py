@@ -23,7 +23,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"^\s*when\b|\bwhat (?:date|day|year|time)\b", re.I), _DATE_WORDS),
     (
         re.compile(
-            r"^\s*(?:who|whom|whose)\b|\bwhich (?:\w+ )?(?:agency|person|official|minister|senator|leader|country|group)\b",
+            r"^\s*(?:who|whom|whose)\b"
+            r"|\bwhich (?:\w+ )?(?:agency|person|official|minister|senator|leader|country|group)\b",
             re.I,
         ),
         _CAPITALISED,
