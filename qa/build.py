@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from .chunking import Chunker, chunk_articles, embedding_text
 from .config import BuildConfig, default_corpus_dir, default_index_dir
 from .embed import Embedder
 from .ingest import Skipped, iter_corpus_files, load_articles
+from .records import Article
 from .store import IndexError_, IndexWriter, build_lock, read_manifest, resolve_version
 
 # on_progress(stage, done, total): stages are "read", "chunk", "embed", "index".
@@ -86,20 +87,52 @@ def build_index(
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
-    """Build the index of `corpus_dir` into `index_dir` and publish it atomically."""
+    """Build the index of the articles in `corpus_dir` into `index_dir` and publish it atomically."""
+    corpus_dir = Path(corpus_dir or default_corpus_dir())
+    if not corpus_dir.is_dir():
+        kind = "not a folder" if corpus_dir.exists() else "not found"
+        raise FileNotFoundError(f"corpus folder {kind}: {corpus_dir}")
+    progress = on_progress or (lambda stage, done, total: None)
+    progress("read", 0, 1)
+    fingerprint = corpus_fingerprint(corpus_dir)
+    articles, skipped = load_articles(corpus_dir)
+    progress("read", 1, 1)
+    if not articles:
+        detail = f"; skipped {len(skipped)}: " + "; ".join(map(str, skipped[:5])) if skipped else ""
+        raise EmptyCorpusError(f"no readable articles in {corpus_dir}{detail}")
+    return build_from_articles(
+        articles,
+        index_dir,
+        config=config,
+        embedder=embedder,
+        on_progress=progress,
+        extra_manifest={"corpus_dir": str(corpus_dir), "corpus_fingerprint": fingerprint},
+        skipped=skipped,
+    )
+
+
+def build_from_articles(
+    articles: Sequence[Article],
+    index_dir: Path | str | None = None,
+    config: BuildConfig | None = None,
+    embedder: Embedder | None = None,
+    on_progress: ProgressCallback | None = None,
+    extra_manifest: dict[str, Any] | None = None,
+    skipped: list[Skipped] | None = None,
+) -> BuildReport:
+    """Chunk, embed and index `articles` into `index_dir`, publishing the new version atomically."""
     import faiss
 
     from .lexical import LexicalIndex
 
     started = time.perf_counter()
-    corpus_dir = Path(corpus_dir or default_corpus_dir())
     index_dir = Path(index_dir or default_index_dir())
     config = config or BuildConfig()
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
     progress = on_progress or (lambda stage, done, total: None)
-    if not corpus_dir.is_dir():
-        kind = "not a folder" if corpus_dir.exists() else "not found"
-        raise FileNotFoundError(f"corpus folder {kind}: {corpus_dir}")
+    skipped = skipped or []
+    if not articles:
+        raise EmptyCorpusError("no articles to index")
     if config.chunking.max_tokens + SPECIAL_TOKENS > embedder.max_tokens:
         raise ValueError(
             f"chunks of {config.chunking.max_tokens} tokens do not fit model {config.model} "
@@ -107,14 +140,6 @@ def build_index(
         )
 
     with build_lock(index_dir):
-        progress("read", 0, 1)
-        fingerprint = corpus_fingerprint(corpus_dir)
-        articles, skipped = load_articles(corpus_dir)
-        progress("read", 1, 1)
-        if not articles:
-            detail = f"; skipped {len(skipped)}: " + "; ".join(map(str, skipped[:5])) if skipped else ""
-            raise EmptyCorpusError(f"no readable articles in {corpus_dir}{detail}")
-
         chunker = Chunker(embedder.count_tokens, config.chunking)
         chunks = list(chunk_articles(articles, chunker))
         progress("chunk", len(articles), len(articles))
@@ -141,8 +166,7 @@ def build_index(
             "index_type": "Flat",
             "metric": "inner_product",
             "lexical": "bm25s",
-            "corpus_dir": str(corpus_dir),
-            "corpus_fingerprint": fingerprint,
+            **(extra_manifest or {}),
             "n_articles": len(articles),
             "n_chunks": len(chunks),
             "skipped": [str(s) for s in skipped],
@@ -150,7 +174,7 @@ def build_index(
         }
         with IndexWriter(index_dir) as writer:
             manifest["build_seconds"] = round(time.perf_counter() - started, 2)
-            writer.write(articles, chunks, dense, lexical, manifest)
+            writer.write(list(articles), chunks, dense, lexical, manifest)
             path = writer.publish()
         progress("index", 1, 1)
     return BuildReport(path, len(articles), len(chunks), time.perf_counter() - started, skipped, manifest)
