@@ -1,0 +1,26 @@
+"""Sentence splitting: spans index into the text, abbreviations and initials do not end sentences."""
+
+from qa.text import sentence_spans, split_sentences
+
+
+def test_abbreviations_and_initials_do_not_split():
+    text = 'Mr. Smith went to the U.S. on Monday. He said: "It is fine." Then J. Doe left! OK?'
+    assert split_sentences(text) == [
+        "Mr. Smith went to the U.S. on Monday.",
+        'He said: "It is fine."',
+        "Then J. Doe left!",
+        "OK?",
+    ]
+
+
+def test_paragraph_breaks_end_sentences_and_spans_map_back():
+    text = "  First line without a stop\n\nSecond paragraph. Third sentence here.  "
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["First line without a stop", "Second paragraph.", "Third sentence here."]
+    assert all(not text[a].isspace() and not text[b - 1].isspace() for a, b in spans)
+
+
+def test_lowercase_after_period_is_not_a_boundary():
+    assert split_sentences("The rate was 3.5 per cent. in 2017 it fell.") == [
+        "The rate was 3.5 per cent. in 2017 it fell."
+    ]
