@@ -6,6 +6,7 @@ running app picks up a rebuilt index without a restart. Calls may come from many
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def get_retriever(index_dir: Path | str | None = None) -> Retriever:
             return cached[1]
         from .store import load_index
 
-        index = load_index(index_dir)
+        # An explicitly configured model must match the index's; otherwise use the index's own model.
+        index = load_index(index_dir, expected_model=os.environ.get("QA_MODEL") or None)
         model = index.manifest["model"]
         embedder = _embedders.get(model) or _embedders.setdefault(model, Embedder(model))
         retriever = Retriever(index, embedder)

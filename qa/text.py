@@ -16,6 +16,8 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a likely sentence start.
 _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# Quoted speech longer than this may be split inside the quotes (an unclosed quote must not swallow a paragraph).
+MAX_QUOTE_CHARS = 600
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -62,10 +64,19 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             period_at = match.start(1)
             if text[period_at] == "." and _ends_with_abbreviation(text, period_at):
                 continue
+            if _inside_quote(text, pos, match.end(1)):
+                continue  # "We will not. That is not our mandate," he said: one sentence with its speaker
             spans.append((pos, match.end(1)))
             pos = match.end(2)
         spans.append((pos, p_end))
     return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+def _inside_quote(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] ends inside a curly quotation that opened within MAX_QUOTE_CHARS."""
+    segment = text[start:end]
+    opened = segment.rfind("“")
+    return opened != -1 and segment.rfind("”") < opened and end - (start + opened) <= MAX_QUOTE_CHARS
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -24,3 +24,16 @@ def test_lowercase_after_period_is_not_a_boundary():
     assert split_sentences("The rate was 3.5 per cent. in 2017 it fell.") == [
         "The rate was 3.5 per cent. in 2017 it fell."
     ]
+
+
+def test_quoted_speech_stays_with_its_speaker():
+    text = "Ozerov told Interfax, “We are here to fight terrorism. That is not our mandate,” he said. Next one."
+    assert split_sentences(text) == [
+        "Ozerov told Interfax, “We are here to fight terrorism. That is not our mandate,” he said.",
+        "Next one.",
+    ]
+
+
+def test_an_unclosed_quote_does_not_swallow_the_paragraph():
+    text = "He said “this starts a quote. " + "Another sentence follows here. " * 40
+    assert len(split_sentences(text)) > 10
