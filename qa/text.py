@@ -73,10 +73,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _inside_quote(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] ends inside a curly quotation that opened within MAX_QUOTE_CHARS."""
-    segment = text[start:end]
-    opened = segment.rfind("“")
-    return opened != -1 and segment.rfind("”") < opened and end - (start + opened) <= MAX_QUOTE_CHARS
+    """True when text[start:end] ends inside a curly quotation that opened within MAX_QUOTE_CHARS.
+
+    Searches only the last MAX_QUOTE_CHARS characters, so a long run of unclosed quotes stays linear.
+    """
+    opened = text.rfind("“", max(start, end - MAX_QUOTE_CHARS), end)
+    return opened != -1 and text.find("”", opened, end) == -1
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
