@@ -113,7 +113,13 @@ def _month_number(name: str) -> int:
     return next(num for full, num in _MONTHS.items() if full.startswith(name[:3]))
 
 
+# A date line is short; longer lines are never searched (date patterns are slow on megabyte lines).
+_MAX_DATE_LINE_CHARS = 200
+
+
 def _date_line(line: str) -> str | None:
+    if len(line) > _MAX_DATE_LINE_CHARS:
+        return None
     found = parse_date(line)
     if not found:
         return None
@@ -191,21 +197,49 @@ def _drop_repeats(paragraphs: list[str]) -> list[str]:
     A sentence is dropped when an earlier sentence of the article equals it or makes up most of it
     (e.g. "The Moscow Times reports the head of …" repeating "The head of …").
     """
-    seen: list[str] = []
+    seen = _SeenSentences()
     kept_paragraphs: list[str] = []
     for para in paragraphs:
         kept = []
         for start, end in sentence_spans(para):
             sentence = para[start:end]
             key = sentence.lower()
-            if len(key) >= 40 and any(_repeats(key, earlier) for earlier in seen):
+            if len(key) >= _MIN_REPEAT_CHARS and seen.repeats(key):
                 continue
-            seen.append(key)
+            seen.add(key)
             kept.append(sentence)
         if kept:
             kept_paragraphs.append(" ".join(kept))
     return kept_paragraphs
 
 
-def _repeats(sentence: str, earlier: str) -> bool:
-    return sentence == earlier or (len(earlier) >= 0.7 * len(sentence) and earlier in sentence)
+_MIN_REPEAT_CHARS = 40  # shorter sentences ("He said no.") may legitimately recur
+_REPEAT_SHARE = 0.7  # an earlier sentence making up this much of a longer one repeats it
+_TAIL = int(_MIN_REPEAT_CHARS * _REPEAT_SHARE)  # every earlier sentence that can repeat is at least this long
+
+
+class _SeenSentences:
+    """Earlier sentences, indexed by their last `_TAIL` characters so finding a repeat stays linear.
+
+    An earlier sentence that occurs inside a new one also has its tail inside it, so looking up every
+    `_TAIL`-character window of the new sentence finds all candidates (comparing against every earlier
+    sentence was quadratic: minutes for a long page).
+    """
+
+    def __init__(self) -> None:
+        self.exact: set[str] = set()
+        self.by_tail: dict[str, list[str]] = {}
+
+    def add(self, sentence: str) -> None:
+        self.exact.add(sentence)
+        if len(sentence) >= _TAIL:
+            self.by_tail.setdefault(sentence[-_TAIL:], []).append(sentence)
+
+    def repeats(self, sentence: str) -> bool:
+        if sentence in self.exact:
+            return True
+        for end in range(_TAIL, len(sentence) + 1):
+            for earlier in self.by_tail.get(sentence[end - _TAIL : end], ()):
+                if len(earlier) >= _REPEAT_SHARE * len(sentence) and earlier in sentence:
+                    return True
+        return False
