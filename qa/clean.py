@@ -7,6 +7,7 @@ removes it line by line and pulls the metadata the page prints (title, "From –
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -229,16 +230,21 @@ class _SeenSentences:
     def __init__(self) -> None:
         self.exact: set[str] = set()
         self.by_tail: dict[str, list[str]] = {}
+        self.longest = 0
 
     def add(self, sentence: str) -> None:
         self.exact.add(sentence)
+        self.longest = max(self.longest, len(sentence))
         if len(sentence) >= _TAIL:
             self.by_tail.setdefault(sentence[-_TAIL:], []).append(sentence)
 
     def repeats(self, sentence: str) -> bool:
         if sentence in self.exact:
             return True
-        for end in range(_TAIL, len(sentence) + 1):
+        shortest = max(_TAIL, math.ceil(_REPEAT_SHARE * len(sentence)))
+        if self.longest < shortest:
+            return False
+        for end in range(shortest, len(sentence) + 1):  # a long enough earlier sentence ends past `shortest`
             for earlier in self.by_tail.get(sentence[end - _TAIL : end], ()):
                 if len(earlier) >= _REPEAT_SHARE * len(sentence) and earlier in sentence:
                     return True

@@ -1,14 +1,18 @@
 """Read a folder of scraped news into `Article` records.
 
 Formats: .txt, .md, .html/.htm (trafilatura), .json (an object or a list of objects) and .jsonl
-(one object a line). A file that cannot be read is reported as `Skipped` and the rest go on.
+(one object a line, streamed). A file or record that cannot be read is reported as `Skipped` with the
+reason, and the rest go on. Only regular files inside the corpus folder are read: symlinked folders are
+not followed, and a symlinked file must point inside the corpus folder.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +23,13 @@ from .records import Article
 from .text import clean_unicode
 
 SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a .json file is parsed whole
+# One article (a .txt/.md/.html file, or one JSON/JSONL record) larger than this is no news article (a log,
+# a dump, a book): it is skipped with the reason rather than tying up the build for an hour.
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+# Text with more than this share of control bytes (other than tab, newline, form feed, CR) is binary.
+_MAX_CONTROL_SHARE = 0.05
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
 
 _TEXT_KEYS = ("text", "body", "content", "article", "maintext", "description")
 _TITLE_KEYS = ("title", "headline", "name")
@@ -42,27 +52,72 @@ class Skipped:
         return f"{self.path}: {self.reason}"
 
 
-def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    """Article files under `corpus_dir`, sorted, hidden files skipped, symlinked folders not followed."""
-    for root, dirs, files in os.walk(corpus_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def iter_corpus_files(corpus_dir: Path, on_skip: Callable[[Skipped], None] | None = None) -> Iterator[Path]:
+    """Article files under `corpus_dir`, sorted; hidden files skipped, symlinked folders not followed.
+
+    Only regular files inside the corpus folder are yielded; the others (symlink loops, broken or
+    outside-pointing symlinks, named pipes, devices, unreadable folders) go to `on_skip` with the reason.
+    """
+    corpus_dir = Path(corpus_dir)
+    report = on_skip or (lambda skipped: None)
+    root_real = corpus_dir.resolve()
+
+    def walk_error(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else corpus_dir
+        report(Skipped(_relative(where, corpus_dir) + "/", f"folder not readable ({exc.strerror or exc})"))
+
+    for root, dirs, files in os.walk(corpus_dir, onerror=walk_error, followlinks=False):
+        for name in sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).is_symlink()):
+            report(Skipped(_relative(Path(root) / name, corpus_dir) + "/", "symlinked folder, not followed"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(root) / d).is_symlink())
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES:
-                yield Path(root) / name
+            if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+                continue
+            path = Path(root) / name
+            problem = _file_problem(path, root_real)
+            if problem:
+                report(Skipped(_relative(path, corpus_dir), problem))
+            else:
+                yield path
 
 
-def read_text(path: Path) -> str:
-    """Decode a file: BOM-marked UTF-8/16, else UTF-8, else Windows-1252/Latin-1. Binary is an error."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise IngestError(f"file is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES // 2**20} MB limit")
-    data = path.read_bytes()
+def _relative(path: Path, corpus_dir: Path) -> str:
+    try:
+        return path.relative_to(corpus_dir).as_posix() or "."
+    except ValueError:
+        return path.name
+
+
+def _file_problem(path: Path, root_real: Path) -> str | None:
+    """Why `path` must not be read, or None for a regular file inside the corpus."""
+    try:
+        mode = path.stat().st_mode  # follows symlinks
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if path.is_symlink():
+            return "broken symlink (its target does not exist)"
+        return exc.strerror or str(exc)
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a named pipe, socket or device)"
+    if path.is_symlink() and not path.resolve().is_relative_to(root_real):
+        return "symlink to a file outside the corpus folder"
+    return None
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode text: BOM-marked UTF-8/16, else UTF-8, else Windows-1252/Latin-1. Binary is an `IngestError`."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
+    if data.startswith(b"\xff\xfe"):
+        return data[2:].decode("utf-16-le", errors="replace")
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be", errors="replace")
+    head = data[:8192]
+    if b"\x00" in head:
         raise IngestError("binary file (contains NUL bytes)")
+    if head and len(head) - len(head.translate(None, _CONTROL_BYTES)) > _MAX_CONTROL_SHARE * len(head):
+        raise IngestError("binary file (mostly control bytes, not text)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -72,13 +127,40 @@ def read_text(path: Path) -> str:
             return data.decode("latin-1")
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"
+
+
+def read_text(path: Path) -> str:
+    """A whole file's text (see `decode_bytes`); an empty or oversized file is an `IngestError`."""
+    size = path.stat().st_size
+    if path.suffix.lower() == ".json" and size > MAX_FILE_BYTES:
+        raise IngestError(
+            f"file is {_megabytes(size)}, over the {MAX_FILE_BYTES // 2**20} MB limit for a .json file; "
+            "use .jsonl (one article a line, read line by line)"
+        )
+    if path.suffix.lower() != ".json" and size > MAX_ARTICLE_BYTES:
+        raise IngestError(
+            f"file is {_megabytes(size)}, over the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article; "
+            "split it, or use .jsonl with one article a line"
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError("empty file")
+    return decode_bytes(data)
+
+
 def _first(record: dict[str, Any], keys: tuple[str, ...]) -> str:
     for key in keys:
         value = record.get(key)
         if isinstance(value, dict):  # e.g. {"source": {"name": "Reuters"}}
             value = value.get("name") or value.get("title")
-        if value not in (None, ""):
-            return str(value).strip()
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = "\n\n".join(value)  # e.g. "text": ["first paragraph", "second paragraph"]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in _TEXT_KEYS:
+            return str(value)  # e.g. "id": 42, "date": 20170410
     return ""
 
 
@@ -142,23 +224,51 @@ def _record_article(record: Any, article_id: str, rel_path: str) -> Article:
     return _article(article_id, rel_path, text, meta)
 
 
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
+    """(line number, text or None, why not) of each non-blank line, streamed: the file is never read whole."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 JSONL: rare, small enough to read whole
+            text = clean_unicode(read_text(path))
+            for lineno, line in enumerate(text.split("\n"), start=1):
+                if line.strip():
+                    yield lineno, line, ""
+            return
+        fh.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            if len(raw) > MAX_ARTICLE_BYTES:
+                yield lineno, None, f"line is {_megabytes(len(raw))}, over the {MAX_ARTICLE_BYTES // 2**20} MB limit"
+                continue
+            try:
+                yield lineno, clean_unicode(decode_bytes(raw)), ""
+            except IngestError as exc:
+                yield lineno, None, str(exc).replace("file", "line")
+
+
 def read_file(path: Path, corpus_dir: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Article]:
     """Articles in one file. Bad records of a JSON/JSONL file are reported and skipped one by one."""
     rel_path = path.relative_to(corpus_dir).as_posix()
-    text = clean_unicode(read_text(path)) if path.suffix.lower() not in (".html", ".htm") else read_text(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        for lineno, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
+        n_lines = 0
+        for lineno, line, problem in _jsonl_lines(path):
+            n_lines += 1
             try:
+                if line is None:
+                    raise IngestError(problem)
                 yield _record_article(json.loads(line), f"{rel_path}:{lineno}", rel_path)
-            except (json.JSONDecodeError, IngestError) as exc:
+            except (json.JSONDecodeError, IngestError, RecursionError) as exc:
                 on_skip(Skipped(f"{rel_path}:{lineno}", _reason(exc)))
-    elif suffix == ".json":
+        if not n_lines:
+            raise IngestError("empty file")
+        return
+    text = clean_unicode(read_text(path)) if suffix not in (".html", ".htm") else read_text(path)
+    if suffix == ".json":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise IngestError(_reason(exc)) from exc
         if isinstance(data, list):
             for i, record in enumerate(data):
@@ -180,6 +290,8 @@ def read_file(path: Path, corpus_dir: Path, on_skip: Callable[[Skipped], None]) 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON (nested too deeply)"
     return str(exc)
 
 
@@ -191,13 +303,16 @@ def iter_articles(corpus_dir: Path | str, on_skip: Callable[[Skipped], None] | N
     if not corpus_dir.is_dir():
         raise NotADirectoryError(f"corpus path is not a folder: {corpus_dir}")
     report = on_skip or (lambda skipped: None)
-    for path in iter_corpus_files(corpus_dir):
+    for path in iter_corpus_files(corpus_dir, report):
         rel = path.relative_to(corpus_dir).as_posix()
         try:
             yield from read_file(path, corpus_dir, report)
-        except (OSError, UnicodeDecodeError, IngestError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            report(Skipped(rel, reason))
+        except OSError as exc:
+            report(Skipped(rel, f"cannot read it ({exc.strerror or exc})"))
+        except (UnicodeDecodeError, IngestError) as exc:
+            report(Skipped(rel, str(exc)))
+        except Exception as exc:  # a bug in parsing one odd file must not stop the build
+            report(Skipped(rel, f"unexpected error reading it ({type(exc).__name__}: {exc})"))
 
 
 def load_articles(corpus_dir: Path | str) -> tuple[list[Article], list[Skipped]]:

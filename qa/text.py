@@ -30,7 +30,14 @@ def clean_unicode(text: str) -> str:
     """NFC-normalise and drop control characters except newlines and tabs."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    # Most lines are printable as they are: only the others are checked character by character.
+    return "\n".join(
+        line if line.replace("\t", " ").isprintable() else _drop_controls(line) for line in text.split("\n")
+    )
+
+
+def _drop_controls(line: str) -> str:
+    return "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch)[0] != "C")
 
 
 def _ends_with_abbreviation(text: str, period_at: int) -> bool:
