@@ -71,20 +71,30 @@ def main() -> None:
 @_corpus_option
 @_index_option
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index is up to date.")
-def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool) -> None:
-    """Index a folder of articles (.txt .md .html .json .jsonl)."""
+@click.option("--full", is_flag=True, help="Embed every article again, not only new or changed ones.")
+@click.option(
+    "--index-type",
+    type=click.Choice(["auto", "flat", "hnsw", "ivf"]),
+    default=None,
+    help="Vector index: auto (exact flat up to 50k chunks, HNSW above), flat, hnsw or ivf [env QA_INDEX_TYPE]",
+)
+def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, full: bool, index_type: str | None) -> None:
+    """Index a folder of articles (.txt .md .html .json .jsonl); on an existing index, update it."""
     from .build import EmptyCorpusError, build_index, index_status
+    from .config import BuildConfig
     from .embed import ModelNotFoundError
+    from .index_types import IndexConfig
     from .store import IndexError_
 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
-    if if_stale and index_status(corpus_dir, index_dir) == "fresh":
+    if if_stale and not full and index_status(corpus_dir, index_dir) == "fresh":
         click.echo(f"Index at {index_dir} is up to date.")
         return
     progress = _ProgressPrinter()
     try:
-        report = build_index(corpus_dir, index_dir, on_progress=progress)
+        config = BuildConfig(index=IndexConfig(index_type=index_type)) if index_type else None
+        report = build_index(corpus_dir, index_dir, config=config, on_progress=progress, full=full)
     except (
         FileNotFoundError,
         NotADirectoryError,

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .index_types import IndexConfig
+
 # Everything runs offline: never let a library reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -48,3 +50,4 @@ class BuildConfig:
     model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", "all-MiniLM-L6-v2"))
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     batch_size: int = 64
+    index: IndexConfig = field(default_factory=IndexConfig)  # vector index type, near-duplicate folding

@@ -178,6 +178,7 @@ class Retriever:
             url=meta.get("url"),
             start=start,
             end=end,
+            also_in=list(meta.get("also_in", [])),
         )
 
     def article(self, article_id: str) -> dict:

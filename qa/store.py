@@ -5,16 +5,20 @@ Layout of an index folder::
     index/
       current -> versions/20261121T071500-1234    (symlink, swapped atomically)
       versions/20261121T071500-1234/
-        manifest.json   format version, model, dimension, chunking, corpus fingerprint, build time
-        dense.faiss     inner product on unit vectors
+        manifest.json   format version, model, dimension, chunking, index type, corpus fingerprint, build time
+        dense.faiss     inner product on unit vectors: Flat, HNSW or IVF (qa/index_types.py)
+        vectors.f32     the same vectors as raw float32 rows (memory-mapped; reused by incremental builds)
         lexical/        bm25s files (memory-mapped on load)
         chunks.npy      int32 rows (article index, start, end) into the article texts
-        articles.jsonl  one article's metadata a line, with the byte range of its text in text.bin
+        articles.jsonl  one article's metadata a line, with the byte range of its text in text.bin, its
+                        content hash and its syndicated copies (`also_in`, `copies`)
         text.bin        UTF-8 article texts, concatenated (memory-mapped)
       .lock             held while a build runs
 
 A build writes a new version folder and then swaps the `current` link with one rename, so a reader
-always sees a complete index and a failed or killed build leaves the served one untouched.
+always sees a complete index and a failed or killed build leaves the served one untouched. The
+writer streams: article texts, metadata and vectors go to disk as they come, so a build holds only
+one batch of text at a time.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ FORMAT_VERSION = 1
 CURRENT = "current"
 VERSIONS = "versions"
 MANIFEST = "manifest.json"
+VECTORS = "vectors.f32"
 KEEP_VERSIONS = 2  # the new one and the one before it, which readers may still be opening
 
 
@@ -113,6 +118,7 @@ class IndexData:
     chunk_rows: np.ndarray  # (n_chunks, 3) int32: article index, start, end
     articles: list[dict[str, Any]]
     text_blob: np.ndarray  # uint8, memory-mapped
+    vectors: np.ndarray | None = None  # (n_chunks, dim) float32, memory-mapped; None in older indexes
 
     @property
     def n_chunks(self) -> int:
@@ -130,8 +136,7 @@ class IndexData:
 
 def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
     """Load the served index, checking its manifest (and its model, when `expected_model` is given)."""
-    import faiss
-
+    from .index_types import read_dense
     from .lexical import LexicalIndex
 
     version_dir = resolve_version(Path(index_dir))
@@ -142,7 +147,8 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
             f"rebuild it with: qa build --full, or set QA_MODEL={manifest.get('model')}"
         )
     try:
-        dense = faiss.read_index(str(version_dir / "dense.faiss"))
+        dense = read_dense(version_dir / "dense.faiss", manifest)
+        vectors = read_vectors(version_dir, manifest)
         lexical = LexicalIndex.load(version_dir / "lexical")
         chunk_rows = np.load(version_dir / "chunks.npy", mmap_mode="r")
         with open(version_dir / "articles.jsonl", encoding="utf-8") as fh:
@@ -158,25 +164,114 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
             f"index at {version_dir} is inconsistent ({dense.ntotal} vectors, {chunk_rows.shape[0]} chunks); "
             f"{rebuild_hint(Path(index_dir))}"
         )
-    return IndexData(version_dir, manifest, dense, lexical, chunk_rows, articles, text_blob)
+    if vectors is not None and vectors.shape[0] != dense.ntotal:
+        raise IndexCorruptError(f"index at {version_dir} has {vectors.shape[0]} stored vectors for {dense.ntotal}")
+    return IndexData(version_dir, manifest, dense, lexical, chunk_rows, articles, text_blob, vectors)
+
+
+def read_vectors(version_dir: Path, manifest: dict[str, Any]) -> np.ndarray | None:
+    """The version's raw vectors, memory-mapped (None for an index written before they were kept)."""
+    path = Path(version_dir) / VECTORS
+    if not path.is_file():
+        return None
+    dim = int(manifest["dimension"])
+    n = path.stat().st_size // (4 * dim)
+    return np.memmap(path, dtype=np.float32, mode="r", shape=(n, dim)) if n else np.zeros((0, dim), np.float32)
 
 
 class IndexWriter:
-    """Writes one new index version into a temporary folder; `publish` makes it the served one."""
+    """Writes one new index version into a temporary folder; `publish` makes it the served one.
+
+    Streaming use: `add_article` / `add_chunks` / `add_vectors` as data comes, `update_article` for
+    metadata learnt later (syndicated copies), then `finish`. `write` does it all at once.
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         self.name = stamp
         self.tmp_dir = self.index_dir / VERSIONS / f".tmp-{stamp}"
+        self.n_articles = 0
+        self.n_vectors = 0
+        self._offset = 0
+        self._rows: list[np.ndarray] = []
+        self._updates: dict[int, dict[str, Any]] = {}
+        self._files: dict[str, Any] = {}
 
     def __enter__(self) -> IndexWriter:
         self.tmp_dir.mkdir(parents=True)
+        self._files = {
+            "blob": open(self.tmp_dir / "text.bin", "wb"),  # closed in finish or __exit__
+            "meta": open(self.tmp_dir / "articles.partial.jsonl", "w", encoding="utf-8"),
+            "vectors": open(self.tmp_dir / VECTORS, "wb"),
+        }
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        self._close()
         if self.tmp_dir.exists():  # not published: clean up the partial build
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def _close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+
+    def add_article(self, record: dict[str, Any], text: str) -> int:
+        """Append one article (metadata without its text, and its text); returns its article index."""
+        data = text.encode("utf-8")
+        self._files["blob"].write(data)
+        record = {k: v for k, v in record.items() if k != "text"}
+        record.update(offset=self._offset, length=len(data))
+        self._files["meta"].write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._offset += len(data)
+        self.n_articles += 1
+        return self.n_articles - 1
+
+    def update_article(self, article_index: int, **fields: Any) -> None:
+        """Metadata to merge into an already added article when the version is finished."""
+        self._updates.setdefault(article_index, {}).update(fields)
+
+    def add_chunks(self, rows: np.ndarray) -> None:
+        """Append chunk rows (article index, start, end)."""
+        self._rows.append(np.asarray(rows, dtype=np.int32).reshape(-1, 3))
+
+    def add_vectors(self, vectors: np.ndarray) -> None:
+        """Append vectors, in chunk order."""
+        self._files["vectors"].write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+        self.n_vectors += len(vectors)
+
+    def vectors(self, dim: int) -> np.ndarray:
+        """The vectors written so far, memory-mapped (n x dim)."""
+        self._files["vectors"].flush()
+        if not self.n_vectors:
+            return np.zeros((0, dim), np.float32)
+        return np.memmap(self.tmp_dir / VECTORS, dtype=np.float32, mode="r", shape=(self.n_vectors, dim))
+
+    def finish(self, dense: Any, lexical: Any, manifest: dict[str, Any]) -> None:
+        """Write the chunk table, the vector and lexical indexes and the manifest."""
+        import faiss
+
+        self._close()
+        out = self.tmp_dir
+        if self.n_vectors == 0:  # vectors were not given (`write` without them): only the FAISS copy
+            (out / VECTORS).unlink()
+        elif self.n_vectors != dense.ntotal:
+            raise ValueError(f"{self.n_vectors} vectors written for a FAISS index of {dense.ntotal}")
+        with (
+            open(out / "articles.partial.jsonl", encoding="utf-8") as src,
+            open(out / "articles.jsonl", "w", encoding="utf-8") as dst,
+        ):
+            for i, line in enumerate(src):
+                if i in self._updates:
+                    line = json.dumps({**json.loads(line), **self._updates[i]}, ensure_ascii=False) + "\n"
+                dst.write(line)
+        (out / "articles.partial.jsonl").unlink()
+        rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 3), np.int32)
+        np.save(out / "chunks.npy", rows)
+        faiss.write_index(dense, str(out / "dense.faiss"))
+        lexical.save(out / "lexical")
+        manifest = {"format_version": FORMAT_VERSION, **manifest}
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
     def write(
         self,
@@ -185,27 +280,14 @@ class IndexWriter:
         dense: Any,
         lexical: Any,
         manifest: dict[str, Any],
+        vectors: np.ndarray | None = None,
     ) -> None:
-        import faiss
-
-        out = self.tmp_dir
-        article_index = {a.article_id: i for i, a in enumerate(articles)}
-        offset = 0
-        with open(out / "text.bin", "wb") as blob, open(out / "articles.jsonl", "w", encoding="utf-8") as meta:
-            for article in articles:
-                data = article.text.encode("utf-8")
-                blob.write(data)
-                record = article.to_dict()
-                del record["text"]
-                record.update(offset=offset, length=len(data))
-                meta.write(json.dumps(record, ensure_ascii=False) + "\n")
-                offset += len(data)
-        rows = np.array([(article_index[c.article_id], c.start, c.end) for c in chunks], dtype=np.int32)
-        np.save(out / "chunks.npy", rows.reshape(-1, 3))
-        faiss.write_index(dense, str(out / "dense.faiss"))
-        lexical.save(out / "lexical")
-        manifest = {"format_version": FORMAT_VERSION, **manifest}
-        (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        """Write a whole version at once (articles, their chunks, the indexes and manifest)."""
+        article_index = {a.article_id: self.add_article(a.to_dict(), a.text) for a in articles}
+        self.add_chunks(np.array([(article_index[c.article_id], c.start, c.end) for c in chunks], dtype=np.int32))
+        if vectors is not None:
+            self.add_vectors(vectors)
+        self.finish(dense, lexical, manifest)
 
     def publish(self) -> Path:
         """Fsync the new version, swap `current` to it in one rename, and prune old versions."""

@@ -1,0 +1,99 @@
+"""Incremental builds: only new or changed articles are embedded, and the result equals a full rebuild."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.build import build_index
+from qa.config import BuildConfig, ChunkingConfig
+from qa.retriever import Retriever, SearchOptions
+from qa.store import load_index
+from tests.conftest import copy_index
+
+QUESTIONS = [
+    "How many cruise missiles did the Russian warships fire?",
+    "Which Russian senator said Russia will not intercept US missiles?",
+    "What did Lavrov say about red lines?",
+    "Where did the storm close the ports?",
+    "Are Syrian forces using Russian-built drones?",
+]
+NEW_ARTICLE = """Storm closes Baltic ports
+
+Baltic Courier
+
+Heavy storms closed the ports of Riga and Klaipeda on Tuesday, stranding dozens of ferries.
+Harbour officials said winds reached 120 kilometres an hour and the ports would reopen on Thursday.
+"""
+
+
+def _edit(corpus) -> None:
+    """Add one article, change one, delete one."""
+    (corpus / "new-storm.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    changed = corpus / "002_b7d55dfd4cdbabc3.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Interfax", "the TASS agency"), encoding="utf-8")
+    (corpus / "003_b0192b87f9e4af6e.txt").unlink()
+
+
+def _assert_same_results(a: Retriever, b: Retriever) -> None:
+    """Same passages in the same order, scores within 1e-5 (raw dense and BM25 scores compared too)."""
+    assert [m["article_id"] for m in a.index.articles] == [m["article_id"] for m in b.index.articles]
+    np.testing.assert_array_equal(a.index.chunk_rows, b.index.chunk_rows)
+    for question in QUESTIONS:
+        query = a.embedder.encode_query(question).reshape(1, -1)
+        sims_a = a.index.dense.search(query, a.index.n_chunks)[0]
+        sims_b = b.index.dense.search(query, b.index.n_chunks)[0]
+        np.testing.assert_allclose(sims_a, sims_b, atol=1e-5)
+        np.testing.assert_allclose(a.index.lexical.scores(question), b.index.lexical.scores(question), atol=1e-5)
+        for mode in ("dense", "lexical", "hybrid"):
+            options = SearchOptions(k=5, mode=mode)
+            got = a.search(question, options=options)
+            want = b.search(question, options=options)
+            assert [(p.article_id, p.start, p.end, p.text) for p in got] == [
+                (p.article_id, p.start, p.end, p.text) for p in want
+            ]
+            np.testing.assert_allclose([p.score for p in got], [p.score for p in want], atol=1e-4 + 1e-5)
+
+
+@pytest.mark.slow
+def test_add_change_delete_embeds_only_what_changed_and_equals_a_full_rebuild(
+    sample_index, embedder, corpus_copy, tmp_path
+):
+    index_dir = copy_index(sample_index, tmp_path / "incremental")
+    _edit(corpus_copy)
+    report = build_index(corpus_copy, index_dir, embedder=embedder)
+    update = report.manifest["update"]
+    assert update["mode"] == "incremental"
+    assert (update["embedded_articles"], update["reused_articles"], update["removed_articles"]) == (2, 3, 1)
+    assert "embedded 2 new or changed articles, kept 3, dropped 1" in report.summary()
+
+    full = build_index(corpus_copy, tmp_path / "full", embedder=embedder, full=True)
+    assert full.manifest["update"]["mode"] == "full"
+    assert full.manifest["update"]["embedded_articles"] == 5
+    _assert_same_results(Retriever(load_index(index_dir), embedder), Retriever(load_index(tmp_path / "full"), embedder))
+
+    again = build_index(corpus_copy, index_dir, embedder=embedder)  # nothing changed: nothing embedded
+    assert again.manifest["update"]["embedded_chunks"] == 0
+    assert again.n_chunks == full.n_chunks
+
+
+def test_full_flag_and_changed_chunking_embed_everything(sample_index, embedder, corpus_copy, tmp_path):
+    index_dir = copy_index(sample_index, tmp_path / "index")
+    n_articles = len(load_index(sample_index).articles)
+    forced = build_index(corpus_copy, index_dir, embedder=embedder, full=True)
+    assert forced.manifest["update"] | {"reason": None} == {
+        "mode": "full",
+        "reason": None,
+        "reused_articles": 0,
+        "embedded_articles": n_articles,
+        "reused_chunks": 0,
+        "embedded_chunks": forced.n_chunks,
+        "removed_articles": 0,
+    }
+    config = replace(BuildConfig(), chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
+    rechunked = build_index(corpus_copy, index_dir, config=config, embedder=embedder)
+    assert rechunked.manifest["update"]["mode"] == "full"
+    assert "chunking" in rechunked.manifest["update"]["reason"]
+    assert rechunked.n_chunks > forced.n_chunks

@@ -1,0 +1,119 @@
+"""The index store: index type by size, HNSW/IVF round trips, atomic publish, the build lock."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.build import build_index
+from qa.config import BuildConfig
+from qa.index_types import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_index_type, index_params
+from qa.retriever import Retriever, SearchOptions
+from qa.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
+from tests.conftest import SAMPLE_CORPUS, copy_index
+
+QUESTIONS = [
+    "How many cruise missiles did the Russian warships fire?",
+    "Which Russian senator said Russia will not intercept US missiles?",
+    "Is the military communication channel between Russia and the US open?",
+]
+
+
+def test_auto_index_type_is_exact_for_small_corpora_and_hnsw_above_the_threshold():
+    auto = IndexConfig(index_type="auto")
+    assert choose_index_type(16, auto) == "flat"
+    assert choose_index_type(FLAT_MAX_CHUNKS, auto) == "flat"
+    assert choose_index_type(FLAT_MAX_CHUNKS + 1, auto) == "hnsw"
+    assert choose_index_type(10, IndexConfig(index_type="hnsw")) == "hnsw"
+    assert choose_index_type(10**7, IndexConfig(index_type="flat")) == "flat"
+    with pytest.raises(ValueError, match="index type"):
+        choose_index_type(10, IndexConfig(index_type="annoy"))
+
+
+def test_sample_index_is_flat_and_records_it(sample_index):
+    index = load_index(sample_index)
+    assert index.manifest["index_type"] == "flat"
+    assert index.manifest["index_params"] == {"factory": "Flat"}
+    assert index.vectors is not None and index.vectors.shape == (index.n_chunks, index.manifest["dimension"])
+    assert isinstance(index.vectors, np.memmap)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, sample_index, embedder, tmp_path):
+    """Rebuilding the sample index as HNSW/IVF reuses its vectors (nothing is embedded) and, at this size,
+    finds the same passages as exact search; reconstruct (used by hybrid fusion) works after load."""
+    index_dir = copy_index(sample_index, tmp_path / "index")
+    config = replace(BuildConfig(), index=IndexConfig(index_type=kind))
+    report = build_index(SAMPLE_CORPUS, index_dir, config=config, embedder=embedder)
+    assert report.manifest["update"]["embedded_chunks"] == 0
+
+    approx = load_index(index_dir)
+    assert approx.manifest["index_type"] == kind
+    assert approx.dense.ntotal == approx.n_chunks
+    if kind == "hnsw":
+        assert approx.dense.hnsw.efSearch == IndexConfig().ef_search
+    ids = np.arange(approx.n_chunks, dtype=np.int64)
+    np.testing.assert_allclose(approx.dense.reconstruct_batch(ids), approx.vectors, atol=1e-6)
+
+    exact = Retriever(load_index(sample_index), embedder)
+    fast = Retriever(approx, embedder)
+    for mode in ("dense", "hybrid"):
+        options = SearchOptions(k=5, mode=mode)
+        for question in QUESTIONS:
+            want = [(p.chunk_id, p.score) for p in exact.search(question, options=options)]
+            got = [(p.chunk_id, p.score) for p in fast.search(question, options=options)]
+            assert [c for c, _ in got] == [c for c, _ in want]
+            np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-4)
+
+
+def test_hnsw_recall_against_exact_on_synthetic_vectors():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(50, 32)).astype(np.float32)  # clustered, like real embeddings
+    vectors = centers[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[rng.choice(5000, 100, replace=False)] + 0.05 * rng.normal(size=(100, 32)).astype(np.float32)
+    config = IndexConfig(index_type="hnsw")
+    exact = build_dense(vectors, "flat", index_params("flat", 5000, config))
+    approx = build_dense(vectors, "hnsw", index_params("hnsw", 5000, config))
+    approx.hnsw.efSearch = config.ef_search
+    _, want = exact.search(queries, 10)
+    _, got = approx.search(queries, 10)
+    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)])
+    assert recall >= 0.95
+
+
+def _served(index_dir: Path) -> str:
+    return os.readlink(index_dir / CURRENT)
+
+
+def test_a_build_that_fails_midway_leaves_the_old_index_serving(sample_index, embedder, corpus_copy, tmp_path):
+    index_dir = copy_index(sample_index, tmp_path / "index")
+    before = _served(index_dir)
+    (corpus_copy / "new.txt").write_text("Storm closes ports\n\nA storm closed every port on the coast today.\n")
+    (corpus_copy / "000_f62e0eef9fe49492.txt").write_text("Changed story\n\nThe whole text of this story changed.\n")
+
+    def failing_encode(texts, on_progress=None):
+        embedder.encode(texts[:1])  # real work first, then the failure (a crash, a full disk...)
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        build_index(corpus_copy, index_dir, embedder=embedder, encode=failing_encode)
+    assert _served(index_dir) == before
+    assert not [p for p in (index_dir / VERSIONS).iterdir() if p.name.startswith(".tmp")]
+    index = load_index(index_dir)
+    assert index.n_chunks == load_index(sample_index).n_chunks
+    assert "new.txt" not in {a["article_id"] for a in index.articles}
+
+
+def test_a_second_concurrent_build_is_refused(sample_index, embedder, tmp_path):
+    index_dir = copy_index(sample_index, tmp_path / "index")
+    before = _served(index_dir)
+    with build_lock(index_dir), pytest.raises(BuildLockedError, match="another build"):
+        build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
+    assert _served(index_dir) == before
+    build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)  # the lock is free again
+    assert _served(index_dir) != before
