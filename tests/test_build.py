@@ -1,0 +1,165 @@
+"""The streaming build: bounded batches, BM25 built batch by batch equals bm25s, generator input.
+
+Run as a script (`python -m tests.test_build`) it prints the build's memory and incremental-update
+figures on a synthetic corpus (see `measure`).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.bm25_stream import StreamingBM25
+from qa.build import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles, build_index
+from qa.lexical import LexicalIndex
+from qa.records import Article
+from qa.store import VECTORS, VERSIONS, load_index
+from qa.text import sentence_spans
+from tests.conftest import SAMPLE_CORPUS
+
+
+def synthetic_articles(n: int, seed: int = 0, start: int = 0) -> Iterator[Article]:
+    """`n` distinct news-like articles (Zipf-distributed words, 8-20 sentences of 12-25 words)."""
+    rng = np.random.default_rng(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "pa", "do", "fe", "gu", "ha", "ji"]
+    vocab = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) + str(i % 7) for i in range(20_000)]
+    weights = 1.0 / np.arange(1, len(vocab) + 1)
+    weights /= weights.sum()
+    for i in range(start, start + n):
+        sentences = []
+        for _ in range(rng.integers(8, 21)):
+            words = rng.choice(vocab, size=rng.integers(12, 26), p=weights)
+            sentences.append(" ".join(words).capitalize() + ".")
+        yield Article(
+            article_id=f"synthetic/{i:07d}.txt",
+            text="\n\n".join(" ".join(sentences[j : j + 3]) for j in range(0, len(sentences), 3)),
+            title=f"Story {i} " + " ".join(rng.choice(vocab[:2000], size=5)),
+            source=f"Publisher {i % 40}",
+            path=f"synthetic/{i:07d}.txt",
+        )
+
+
+def hashed_vectors(texts: Sequence[str], on_progress=None, dim: int = 384) -> np.ndarray:
+    """Stand-in encoder for size tests: a fixed unit vector per text (the model is not under test here)."""
+    out = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(dim) for t in texts])
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    if on_progress:
+        on_progress(len(texts))
+    return out.astype(np.float32)
+
+
+def test_streaming_bm25_scores_equal_bm25s(sample_index):
+    index = load_index(sample_index)
+    texts = [index.chunk_text(i) for i in range(index.n_chunks)]
+    texts += [index.article_text(0)[a:b] for a, b in sentence_spans(index.article_text(0))] + ["", "the of and"]
+    reference = LexicalIndex.build(texts)
+    streamed = StreamingBM25()
+    for start in range(0, len(texts), 7):
+        streamed.add(texts[start : start + 7])
+    lexical = streamed.finish()
+    for query in ["Russian cruise missiles Caspian", "Interfax senator", "chemical attack Douma", "unknownword"]:
+        np.testing.assert_allclose(lexical.scores(query), reference.scores(query), atol=1e-6)
+    assert lexical.idf(["russia", "missil"]) == reference.idf(["russia", "missil"])
+
+
+def test_build_streams_batches_to_disk_while_reading(embedder, tmp_path):
+    """By the time the reader is far past one batch, earlier texts and vectors are already on disk."""
+    index_dir = tmp_path / "index"
+    corpus = list(synthetic_articles(300))
+    seen_on_disk: list[tuple[int, int]] = []
+
+    def articles() -> Iterator[Article]:
+        for i, article in enumerate(corpus):
+            if i == len(corpus) - 1:
+                (partial,) = (index_dir / VERSIONS).glob(".tmp-*")
+                seen_on_disk.append(((partial / "text.bin").stat().st_size, (partial / VECTORS).stat().st_size))
+            yield article
+
+    report = build_from_articles(articles(), index_dir, embedder=embedder, encode=hashed_vectors)
+    assert report.n_articles == len(corpus) and report.n_chunks > 2 * FLUSH_CHUNKS
+    text_bytes, vector_bytes = seen_on_disk[0]
+    assert text_bytes > 0 and vector_bytes >= FLUSH_CHUNKS * 384 * 4
+    index = load_index(index_dir)
+    assert index.n_chunks == report.n_chunks == index.vectors.shape[0]
+    assert [index.article_text(i) for i in (0, len(corpus) - 1)] == [corpus[0].text, corpus[-1].text]
+
+
+def test_articles_and_chunks_round_trip_through_the_streamed_files(sample_index):
+    from qa.ingest import load_articles
+
+    index = load_index(sample_index)
+    articles, _ = load_articles(SAMPLE_CORPUS)
+    assert [a["article_id"] for a in index.articles] == [a.article_id for a in articles]
+    for i, article in enumerate(articles):
+        assert index.article_text(i) == article.text
+        assert index.articles[i]["content_hash"]
+    rows = np.asarray(index.chunk_rows)
+    assert (np.diff(rows[:, 0]) >= 0).all()  # chunks of one article are consecutive
+
+
+def test_an_empty_corpus_is_an_error_and_publishes_nothing(embedder, tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "blank.txt").write_text("   \n")
+    with pytest.raises(EmptyCorpusError, match="no readable articles"):
+        build_index(tmp_path / "corpus", tmp_path / "index", embedder=embedder)
+    assert not (tmp_path / "index" / "current").exists()
+
+
+def measure(n_articles: int = 10_000) -> None:  # pragma: no cover - prints figures, run by hand
+    """Peak memory of builds of growing corpora, and the cost of changing one article of `n_articles`."""
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    import tracemalloc
+    from dataclasses import replace
+
+    from qa.api import get_embedder
+    from qa.chunking import Chunker
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--peak":  # child process: one build, report its peaks
+        n = int(sys.argv[2])
+        tracemalloc.start()
+        index_dir = Path(tempfile.mkdtemp()) / "index"
+        embedder = get_embedder("all-MiniLM-L6-v2")
+        build_from_articles(synthetic_articles(n), index_dir, embedder=embedder, encode=hashed_vectors)
+        peak = tracemalloc.get_traced_memory()[1]
+        print(f"{n} {peak} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}")
+        return
+    print("articles | text MB | chunks | tracemalloc peak MB | max RSS MB")
+    for n in (1000, 4000, 16000):
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.test_build", "--peak", str(n)], capture_output=True, text=True
+        )
+        _, peak, rss = out.stdout.split()[-3:]
+        text_mb = sum(len(a.text.encode()) for a in synthetic_articles(n)) / 2**20
+        print(f"{n} | {text_mb:.1f} | - | {int(peak) / 2**20:.1f} | {int(rss) / 2**20:.0f}")
+
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    root = Path(tempfile.mkdtemp())
+    corpus = list(synthetic_articles(n_articles))
+    started = time.perf_counter()
+    full = build_from_articles(corpus, root / "index", embedder=embedder, encode=hashed_vectors)
+    pipeline_s = time.perf_counter() - started
+    middle = n_articles // 2
+    corpus[middle] = replace(corpus[middle], text=corpus[middle].text + " One more sentence.")
+    started = time.perf_counter()
+    update = build_from_articles(corpus, root / "index", embedder=embedder)  # the real model for the change
+    update_s = time.perf_counter() - started
+    texts = [c.text for a in corpus[:40] for c in Chunker(embedder.count_tokens).chunk(a)]
+    started = time.perf_counter()
+    embedder.encode(texts)
+    rate = len(texts) / (time.perf_counter() - started)
+    full_s = pipeline_s + full.n_chunks / rate
+    print(f"{n_articles} articles, {full.n_chunks} chunks; model {rate:.0f} chunks/s")
+    print(f"full build: pipeline without the model {pipeline_s:.1f} s + embedding {full.n_chunks / rate:.0f} s")
+    print(f"one article changed: {update_s:.1f} s ({update.manifest['update']}) = {update_s / full_s:.2%} of full")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    measure()
