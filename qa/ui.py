@@ -85,8 +85,9 @@ def date_bound(value: str | None, end: bool = False) -> str | None:
         if day is not None:
             return date(year, int(month), int(day)).isoformat()
         if month is not None:
+            first = date(year, int(month), 1)
             month_end = date(year + int(month) // 12, int(month) % 12 + 1, 1).toordinal() - 1
-            return (date.fromordinal(month_end) if end else date(year, int(month), 1)).isoformat()
+            return (date.fromordinal(month_end) if end else first).isoformat()
         return date(year, 12, 31).isoformat() if end else date(year, 1, 1).isoformat()
     except ValueError:
         raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD (or YYYY-MM, or YYYY).") from None
@@ -384,7 +385,8 @@ SCROLL_TO_LATEST_JS = """() => {
     const last = turns[turns.length - 1];
     if (last && last.className !== window.__qaTurn) {
       window.__qaTurn = last.className;
-      last.scrollIntoView({block: 'start', behavior: 'smooth'});
+      const box = last.closest('.panel-wrap, .bubble-wrap');
+      if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
     } else if (tries++ < 50) setTimeout(poll, 100);
   };
   poll();
