@@ -134,9 +134,17 @@ def is_clutter(line: str) -> bool:
     return bool(_CLUTTER_LINE.match(line.strip()))
 
 
+_MAX_HEADLINE_CHARS = 300  # 25 words of normal length; a line of three giant "words" is no headline
+
+
 def _is_headline(line: str) -> bool:
     n_words = len(line.split())
-    return 3 <= n_words <= 25 and not line.endswith((".", ":", '?"', ".”")) and not _SECTION_LABEL.match(line)
+    return (
+        3 <= n_words <= 25
+        and len(line) <= _MAX_HEADLINE_CHARS
+        and not line.endswith((".", ":", '?"', ".”"))
+        and not _SECTION_LABEL.match(line)
+    )
 
 
 def _is_body(line: str) -> bool:
@@ -170,7 +178,7 @@ def clean_page(raw: str, title: str = "", source: str = "", published: str | Non
         if in_header:
             if _SECTION_LABEL.match(line):
                 continue
-            if len(line.split()) <= 4 and _OUTLET_WORDS.search(line) and not line.endswith("."):
+            if len(line.split()) <= 4 and len(line) <= 60 and _OUTLET_WORDS.search(line) and not line.endswith("."):
                 source = source or line
                 continue
             if not title and _is_headline(line):
