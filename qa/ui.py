@@ -278,6 +278,14 @@ def render_question(question: str, turn: str = "") -> str:
     return f"<div class='qa-question qa-turn t{esc(turn)}'>{esc(question)}</div>"
 
 
+def _shown_path(path: Path) -> str:
+    """`path` relative to the working folder when it is inside it (shorter to read), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
 def index_summary(corpus_dir: Path, index_dir: Path) -> str:
     """The Index panel: what is loaded and how it was built (HTML, every value escaped)."""
     try:
@@ -293,8 +301,8 @@ def index_summary(corpus_dir: Path, index_dir: Path) -> str:
         ("Passages", f"{manifest.get('n_chunks', 0):,}"),
         ("Model", manifest.get("model", "")),
         ("Built", built + (f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else "")),
-        ("Corpus", str(corpus_dir)),
-        ("Index", str(index_dir)),
+        ("Corpus", _shown_path(corpus_dir)),
+        ("Index", _shown_path(index_dir)),
     ]
     skipped = manifest.get("skipped") or []
     if skipped:
@@ -325,7 +333,8 @@ def _is_sample_corpus(corpus_dir: Path) -> bool:
 CSS = """
 .qa-header h1 { font-size: 1.6rem; margin: 0; }
 .qa-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); }
-.qa-question { white-space: pre-wrap; }
+.qa-question { white-space: pre-wrap; font-weight: 600; }
+#chat .message-row.user-row { padding: 12px 16px 10px; }
 .qa-answer { border-left: 4px solid var(--color-accent); padding: 6px 12px; margin-bottom: 12px;
   background: var(--background-fill-secondary); border-radius: 6px; }
 .qa-answer-label, .qa-sources-label { font-size: .72rem; font-weight: 700; letter-spacing: .06em;
@@ -361,6 +370,8 @@ CSS = """
 .qa-long[open] .qa-more { font-size: 0; }
 .qa-long[open] .qa-more::before { font-size: .8rem; }
 .qa-article { margin: 6px 0 0 2.1em; }
+.qa-article[open] > summary { font-size: 0; }
+.qa-article[open] > summary::before { content: "Hide the article"; font-size: .8rem; }
 .qa-article-text { max-height: 420px; overflow-y: auto; padding: 8px 10px; margin-top: 4px;
   border-radius: 6px; background: var(--background-fill-secondary); }
 .qa-in-article { background: var(--color-accent-soft); }
@@ -524,7 +535,7 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
                     placeholder=placeholder,
                     examples=examples,
                     feedback_options=None,
-                    buttons=["copy"],
+                    buttons=[],  # "copy" would copy the message's HTML source
                     layout="panel",
                 )
                 with gr.Row():

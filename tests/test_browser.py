@@ -110,6 +110,7 @@ def test_question_shows_short_answer_source_card_and_whole_article(page, app_url
     assert first.locator(".qa-file").inner_text() == "001_777249522e6c8631.txt"
     assert first.locator(".qa-score").inner_text().strip().endswith("%")
     assert "26 cruise missiles" in first.locator(".qa-snippet mark").inner_text()
+    page.mouse.move(0, 0)  # no hover effects in the picture (it is also the README's docs/screenshot.png)
     page.screenshot(path=str(artifacts_dir / "browser-answer.png"))
 
     # A long passage is collapsed to a window around the answer; it expands to the whole passage.
