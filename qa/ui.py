@@ -594,6 +594,7 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="rebuild",
+            show_progress_on=[info],
         )
         demo.load(refresh, None, [info, sources], api_visibility="private")
         gr.api(chat_api, api_name="chat", concurrency_id="chat")

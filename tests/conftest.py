@@ -137,12 +137,9 @@ def app_url(tmp_path_factory, sample_index) -> Iterator[str]:
         yield url
 
 
-APP_AUTH = ("reader", "correct horse battery")
-
-
 @pytest.fixture(scope="session")
-def guarded_app(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
-    """(URL, corpus folder) of an app behind basic auth (`APP_AUTH`, via QA_AUTH) whose corpus is the sample
+def guarded_app(tmp_path_factory, embedder) -> Iterator[tuple[str, Path, tuple[str, str]]]:
+    """(URL, corpus folder, (user, password)) of an app behind basic auth (QA_AUTH) whose corpus is the sample
     plus an article full of markup (`XSS_ARTICLE`). Tests may add articles and rebuild it."""
     from qa.build import build_index
 
@@ -150,5 +147,6 @@ def guarded_app(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
     corpus = Path(shutil.copytree(SAMPLE_CORPUS, root / "corpus"))
     (corpus / "vardo-penguin.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     build_index(corpus, root / "index", embedder=embedder)
-    with running_app(corpus, root / "index", env={"QA_AUTH": ":".join(APP_AUTH)}) as url:
-        yield url, corpus
+    auth = ("reader", "correct horse battery")
+    with running_app(corpus, root / "index", env={"QA_AUTH": ":".join(auth)}) as url:
+        yield url, corpus, auth
