@@ -44,11 +44,10 @@ ARTICLE_CHARS = 30_000  # "show the whole article" shows at most this much (the 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_MAX_QUEUE = 64
 
-BUILD_STAGES = {  # stage -> (label, start, end) as fractions of the whole build
-    "read": ("Reading articles", 0.0, 0.1),
-    "chunk": ("Chunking", 0.1, 0.15),
-    "embed": ("Embedding chunks", 0.15, 0.95),
-    "index": ("Writing the index", 0.95, 1.0),
+BUILD_STAGES = {  # qa.build's progress stage -> (label, start, end) as fractions of the whole build
+    "read": ("Reading articles", 0.0, 0.05),
+    "embed": ("Chunking and embedding articles", 0.05, 0.9),
+    "index": ("Writing the index", 0.9, 1.0),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from qa.records import Passage
 from qa.ui import Reply, answer, auth_from_env, date_bound, render_reply, reply_to_api
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_index
 
 QUESTION = "How many cruise missiles did the Russian warships fire?"
 
@@ -85,6 +85,41 @@ def test_basic_auth_from_environment_guards_the_api(guarded_app):
         client_for(url, auth=(auth[0], "wrong")).predict(QUESTION, 1, api_name="/retrieve")
     passages = client_for(url, auth=auth).predict(QUESTION, 1, api_name="/retrieve")
     assert passages[0]["title"] == "Russian firepower backs Assad attack"
+
+
+@pytest.mark.slow
+def test_questions_during_a_rebuild_are_answered_from_the_old_index(tmp_path, sample_index, corpus_copy, embedder):
+    import threading
+
+    from qa.build import build_index
+
+    index = copy_index(sample_index, tmp_path / "index")
+    (corpus_copy / "glacier-orchestra.txt").write_text(
+        "Ice orchestra plays inside a Norwegian glacier\n\nMusicians carved violins from glacier ice and played "
+        "a concert inside the glacier cave.\n",
+        encoding="utf-8",
+    )
+    question = "What were the violins of the ice orchestra made of?"
+    writing, release = threading.Event(), threading.Event()
+
+    def hold_before_publishing(stage: str, done: int, total: int) -> None:
+        if stage == "index" and done == 0:  # everything is embedded; the new version is not published yet
+            writing.set()
+            release.wait(120)
+
+    kwargs = {"embedder": embedder, "on_progress": hold_before_publishing}
+    build = threading.Thread(target=build_index, args=(corpus_copy, index), kwargs=kwargs)
+    build.start()
+    try:
+        assert writing.wait(300), "the build never reached its last stage"
+        during = answer(question, corpus_dir=corpus_copy, index_dir=index)
+    finally:
+        release.set()
+        build.join()
+    after = answer(question, corpus_dir=corpus_copy, index_dir=index)
+    assert during.passages and not during.error
+    assert "Ice orchestra plays inside a Norwegian glacier" not in {p.title for p in during.passages}
+    assert after.passages[0].title == "Ice orchestra plays inside a Norwegian glacier"
 
 
 def _passage(text: str, highlight: str, **fields) -> Passage:
