@@ -418,20 +418,17 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
         "Follow-up questions use the conversation.</p></div>"
     )
 
+    def search(question, history, k, sources, date_from, date_to, per_article, with_articles=False) -> Reply:
+        """`answer` over this app's corpus and index."""
+        filters = {"sources": sources, "date_from": date_from, "date_to": date_to, "per_article": per_article}
+        return answer(
+            question, history, k=k, **filters, corpus_dir=corpus_dir, index_dir=index_dir, with_articles=with_articles
+        )
+
     def ask(question: str, shown: list, questions: list, k, sources, date_from, date_to, per_article):
         """One chat turn: the question bubble and the answer with its source cards."""
-        reply = answer(
-            question,
-            _user_questions(questions),
-            k=k,
-            sources=sources,
-            date_from=date_from,
-            date_to=date_to,
-            per_article=per_article,
-            corpus_dir=corpus_dir,
-            index_dir=index_dir,
-            with_articles=True,
-        )
+        history = _user_questions(questions)
+        reply = search(question, history, k, sources, date_from, date_to, per_article, with_articles=True)
         shown = list(shown or [])
         turn = uuid.uuid4().hex[:12]  # marks this turn for SCROLL_TO_LATEST_JS
         if (question or "").strip():
@@ -476,18 +473,7 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
         per_article: bool = False,
     ) -> dict:
         """The answer to `question` (a follow-up of the questions in `history`) with its passages."""
-        reply = answer(
-            question,
-            history,
-            k=k,
-            sources=sources,
-            date_from=date_from,
-            date_to=date_to,
-            per_article=per_article,
-            corpus_dir=corpus_dir,
-            index_dir=index_dir,
-        )
-        return reply_to_api(reply)
+        return reply_to_api(search(question, history, k, sources, date_from, date_to, per_article))
 
     def retrieve_api(
         question: str,
@@ -499,17 +485,7 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
         per_article: bool = False,
     ) -> list[dict]:
         """The `k` passages that best answer `question`, as a JSON list (each passage's file is in "file")."""
-        reply = answer(
-            question,
-            history,
-            k=k,
-            sources=sources,
-            date_from=date_from,
-            date_to=date_to,
-            per_article=per_article,
-            corpus_dir=corpus_dir,
-            index_dir=index_dir,
-        )
+        reply = search(question, history, k, sources, date_from, date_to, per_article)
         if reply.error:
             raise gr.Error(reply.notice or "failed", print_exception=False)
         return [passage_to_api(p) for p in reply.passages]
