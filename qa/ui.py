@@ -644,7 +644,7 @@ def serve(
     auth_from_env()  # a malformed QA_AUTH fails before anything slow
     try:
         ensure_index(corpus_dir, index_dir)
-        get_retriever(index_dir)  # load the model and index before the first question
+        retrieve("warm up", k=1, index_dir=index_dir)  # load the index and the model before the first question
     except Exception as exc:  # serve anyway: the page says what is wrong and offers "Rebuild index"
         print(f"warning: the index is not ready: {exc}", flush=True)
     launch(build_app(corpus_dir, index_dir), host=host, port=port)
