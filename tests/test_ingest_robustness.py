@@ -217,7 +217,7 @@ def test_cli_build_reports_every_skipped_file_and_indexes_the_rest(tmp_path):
     question = ["ask", "How many passengers will the new ferry terminal handle?", "--index", str(index), "--json"]
     answer = CliRunner().invoke(qa_cli, question)
     assert answer.exit_code == 0, answer.output
-    assert "two million passengers" in json.loads(answer.output)[0]["highlight"]
+    assert "two million passengers" in json.loads(answer.output)[0]["text"]
 
 
 def _skipped_lines(output: str) -> list[str]:
