@@ -100,7 +100,9 @@ def running_app(corpus_dir: Path, index_dir: Path, env: dict[str, str] | None = 
     command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--corpus", str(corpus_dir), "--index", str(index_dir)]
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, "QA_AUTH": "", **(env or {})}, stdout=log, stderr=log
+        )
         try:
             deadline = time.monotonic() + 240
             while True:
