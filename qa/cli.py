@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .config import default_corpus_dir, default_index_dir
+from .config import default_cache_dir, default_corpus_dir, default_index_dir
 
 STAGE_LABELS = {"read": "Reading articles", "chunk": "Chunking", "embed": "Embedding chunks", "index": "Writing index"}
 
@@ -116,7 +116,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, full:
 @click.argument("question")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="Passages to return.")
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON with all their fields.")
-@click.option("--mode", type=click.Choice(["dense", "lexical", "hybrid"]), default=None, help="Retrieval mode.")
+@click.option(
+    "--mode", type=click.Choice(["dense", "lexical", "hybrid", "hybrid+rerank"]), default=None, help="Retrieval mode."
+)
 @click.option("--per-article", is_flag=True, help="At most one passage per article.")
 @_index_option
 def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: bool, index_dir: Path | None) -> None:
@@ -145,6 +147,72 @@ def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: boo
         passage = before + click.style(p.highlight, fg="yellow", bold=True) + after
         click.echo("   " + passage.replace("\n\n", "\n   "))
         click.echo()
+
+
+def _parse_setting(value: str) -> tuple[str, object]:
+    name, _, raw = value.partition("=")
+    if not name or not _:
+        raise click.BadParameter(f"expected NAME=VALUE, not {value!r}")
+    try:
+        return name.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        return name.strip(), raw
+
+
+@main.command("eval")
+@click.option(
+    "--dataset",
+    "dataset_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv",
+)
+@click.option("--split", default="test", show_default=True, help="Which qrels file to score.")
+@click.option("--mode", "modes", multiple=True, help="Mode(s) to evaluate [default: all].")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, one per mode.")
+@click.option("--model", default=None, help="Embedding model [default: QA_MODEL or all-MiniLM-L6-v2].")
+@click.option("--chunk-tokens", type=int, default=None, help="Chunk size in tokens [default: the build's].")
+@click.option("--overlap-tokens", type=int, default=None, help="Chunk overlap in tokens [default: the build's].")
+@click.option("--set", "settings", multiple=True, help="Override a search option, e.g. --set fusion=rrf.")
+def eval_(
+    dataset_dir: Path,
+    split: str,
+    modes: tuple[str, ...],
+    as_json: bool,
+    model: str | None,
+    chunk_tokens: int | None,
+    overlap_tokens: int | None,
+    settings: tuple[str, ...],
+) -> None:
+    """Measure retrieval quality (nDCG@10, Recall@10/100, MRR@10, latency) on a BEIR dataset."""
+    from .api import get_embedder
+    from .eval import build_config, cached_index, evaluate_modes, format_table, load_dataset
+    from .retriever import MODES, Retriever
+
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        _fail(f"unknown mode {', '.join(unknown)}: use {', '.join(MODES)}")
+    try:
+        dataset = load_dataset(dataset_dir, split)
+        config = build_config(model, chunk_tokens, overlap_tokens)
+        embedder = get_embedder(config.model)
+        progress = _ProgressPrinter()
+        index_dir = cached_index(dataset, config, embedder=embedder, on_progress=progress)
+        progress.close()
+        retriever = Retriever.open(index_dir, embedder)
+        retriever.rerank_cache_dir = default_cache_dir() / "rerank"
+        results = evaluate_modes(retriever, dataset, modes or MODES, dict(map(_parse_setting, settings)))
+    except (FileNotFoundError, ValueError, TypeError) as exc:
+        _fail(str(exc))
+    if as_json:
+        for result in results:
+            click.echo(json.dumps(result.row()))
+        return
+    click.echo(
+        f"{dataset.name} ({split}: {len(dataset.queries)} queries, {len(dataset.articles)} documents), "
+        f"model {config.model}, chunks of {config.chunking.max_tokens} tokens; * = the default configuration"
+    )
+    click.echo(format_table(results))
 
 
 @main.command()

@@ -36,6 +36,11 @@ def default_index_dir() -> Path:
     return _env_path("QA_INDEX_DIR", "index")
 
 
+def default_cache_dir() -> Path:
+    """`QA_CACHE_DIR`, else `.qa-cache/` in the project (evaluation indexes, cached embeddings)."""
+    return _env_path("QA_CACHE_DIR", ".qa-cache")
+
+
 @dataclass(frozen=True)
 class ChunkingConfig:
     """How articles are cut into chunks; recorded in the manifest."""

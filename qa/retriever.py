@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .chunking import embedding_text
 from .embed import Embedder
 from .followup import expand_query
 from .highlight import best_sentence
 from .lexical import stem_words
 from .records import Passage
+from .rerank import get_reranker
 from .store import IndexData, load_index
 from .text import normalize_space
 
-MODES = ("dense", "lexical", "hybrid")
+MODES = ("dense", "lexical", "hybrid", "hybrid+rerank")
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
 
 
@@ -29,6 +32,9 @@ class SearchOptions:
     dense_weight: float = 0.5  # share of the dense score in "mix"
     rrf_k: int = 60
     candidates: int = 100  # how many chunks each retriever contributes before fusion
+    rerank_depth: int = 20  # "hybrid+rerank": how many fused chunks the reranker reorders
+    rerank_weight: float = 0.5  # share of the reranker in the reordered score (the rest is the fused score)
+    reranker: str | None = None  # "sentences" or a model folder; None: QA_RERANKER, else "sentences"
     per_article: bool = False  # at most one passage per article
     sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all
     date_from: str | None = None  # ISO dates, inclusive; articles without a full date are dropped
@@ -65,6 +71,7 @@ class Retriever:
             )
         self.index = index
         self.embedder = embedder
+        self.rerank_cache_dir: Path | None = None  # where rerankers keep passage vectors (memory when None)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder | None = None) -> Retriever:
@@ -78,9 +85,29 @@ class Retriever:
     def search(
         self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
     ) -> list[Passage]:
+        """The best passages for `question` (a follow-up is resolved against `history`), best first."""
         options = (options or SearchOptions()).validate()
         question = validate_question(question)
-        query = expand_query(question, history)
+        ranked = self.rank(question, history, options)
+        # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
+        reranker = get_reranker(options.reranker, self.embedder) if options.mode == "hybrid+rerank" else None
+        sentence_scores = getattr(reranker, "sentence_scores", None)
+        return [
+            self._passage(
+                cid,
+                score,
+                question,
+                sentence_scores(question, [self.index.chunk_text(cid)])[0] if sentence_scores else None,
+            )
+            for cid, score in ranked
+        ]
+
+    def rank(
+        self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk id, score) of the top `options.k` chunks after fusion, reranking, filters and dedup."""
+        options = (options or SearchOptions()).validate()
+        query = expand_query(validate_question(question), history)
         n_chunks = self.index.n_chunks
         if n_chunks == 0:
             return []
@@ -89,6 +116,14 @@ class Retriever:
 
         scores = self._scores(query, options, n_candidates)
         order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+        if options.mode == "hybrid+rerank":
+            head = self._select(order, replace(options, per_article=False), options.rerank_depth)
+            scores = self._rerank(query, head, scores, options)
+            order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
+        return [(cid, scores[cid]) for cid in self._select(order, options, options.k)]
+
+    def _select(self, order: list[int], options: SearchOptions, limit: int) -> list[int]:
+        """The first `limit` chunks of `order` that pass the filters, without repeated text (or article)."""
         picked: list[int] = []
         seen_texts: set[str] = set()
         seen_articles: set[int] = set()
@@ -104,9 +139,30 @@ class Retriever:
             seen_texts.add(key)
             seen_articles.add(article_idx)
             picked.append(cid)
-            if len(picked) == options.k:
+            if len(picked) == limit:
                 break
-        return [self._passage(cid, scores[cid], question) for cid in picked]
+        return picked
+
+    def _rerank(
+        self, query: str, head: list[int], scores: dict[int, float], options: SearchOptions
+    ) -> dict[int, float]:
+        """Rescore the `head` chunks: (1 - w) * fused + w * reranker, both min-max scaled over the head.
+
+        Chunks below the head keep their fused order, shifted below the head's lowest possible score.
+        """
+        if len(head) < 2:
+            return scores
+        reranker = get_reranker(options.reranker, self.embedder, self.rerank_cache_dir)
+        titles = [self.index.articles[int(self.index.chunk_rows[cid][0])].get("title", "") for cid in head]
+        texts = [embedding_text(t, self.index.chunk_text(cid)) for t, cid in zip(titles, head, strict=True)]
+        fused = _min_max(np.array([scores[cid] for cid in head]))
+        low, high = min(scores[cid] for cid in head), max(scores[cid] for cid in head)
+        spread = (high - low) or 1.0
+        reranked = _min_max(np.asarray(reranker.score(query, texts), dtype=np.float64))
+        w = options.rerank_weight
+        out = {cid: -1.0 - (high - s) / spread for cid, s in scores.items()}  # below the head, same order
+        out.update({cid: (1 - w) * f + w * r for cid, f, r in zip(head, fused, reranked, strict=True)})
+        return out
 
     def _scores(self, query: str, options: SearchOptions, n: int) -> dict[int, float]:
         """Fused score of each candidate chunk."""
@@ -116,7 +172,7 @@ class Retriever:
         if vector is not None:
             sims, ids = self.index.dense.search(vector.reshape(1, -1), n)
             dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-        if options.mode in ("lexical", "hybrid"):
+        if options.mode != "dense":
             all_scores = self.index.lexical.scores(query)
             top = np.argpartition(-all_scores, n - 1)[:n] if n < len(all_scores) else np.arange(len(all_scores))
             lexical = {int(i): float(all_scores[i]) for i in top if all_scores[i] > 0}
@@ -157,12 +213,14 @@ class Retriever:
                 return False
         return True
 
-    def _passage(self, chunk_id: int, score: float, question: str) -> Passage:
+    def _passage(
+        self, chunk_id: int, score: float, question: str, dense_scores: Sequence[float] | None = None
+    ) -> Passage:
         article_idx, start, end = (int(v) for v in self.index.chunk_rows[chunk_id])
         meta = self.index.articles[article_idx]
         text = self.index.article_text(article_idx)[start:end]
         idf = self.index.lexical.idf(stem_words(question))
-        h_start, h_end = best_sentence(question, text, idf)
+        h_start, h_end = best_sentence(question, text, idf, dense_scores)
         return Passage(
             text=text,
             score=round(float(score), 4),
@@ -191,6 +249,11 @@ class Retriever:
     def sources(self) -> list[str]:
         """The publishers in the index, sorted."""
         return sorted({a.get("source") for a in self.index.articles if a.get("source")})
+
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    spread = float(values.max() - values.min()) if len(values) else 0.0
+    return (values - values.min()) / spread if spread > 0 else np.ones_like(values)
 
 
 def _rrf(rankings: list[dict[int, float]], k: int) -> dict[int, float]:
