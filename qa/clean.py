@@ -134,6 +134,7 @@ def is_clutter(line: str) -> bool:
     return bool(_CLUTTER_LINE.match(line.strip()))
 
 
+MAX_TITLE_CHARS = 200  # titles are embedded with every chunk: a long one would crowd out the text
 _MAX_HEADLINE_CHARS = 300  # 25 words of normal length; a line of three giant "words" is no headline
 
 
@@ -197,6 +198,8 @@ def clean_page(raw: str, title: str = "", source: str = "", published: str | Non
     text = "\n\n".join(paragraphs)
     if not title and text:
         title = _short_title(text)
+    if len(title) > MAX_TITLE_CHARS:  # e.g. a JSON "title" holding a whole paragraph
+        title = _short_title(title, MAX_TITLE_CHARS)
     return CleanPage(title=title, source=source, published=published, text=text)
 
 
