@@ -96,8 +96,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, full:
         config = BuildConfig(index=IndexConfig(index_type=index_type)) if index_type else None
         report = build_index(corpus_dir, index_dir, config=config, on_progress=progress, full=full)
     except (
-        FileNotFoundError,
-        NotADirectoryError,
+        OSError,  # a missing corpus, an unwritable index folder, a full disk: the served index is untouched
         EmptyCorpusError,
         ModelNotFoundError,
         IndexError_,

@@ -98,7 +98,9 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"unreadable manifest in {version_dir}: {exc}") from exc
+        raise IndexCorruptError(
+            f"unreadable manifest in {version_dir}: {exc}; rebuild it with: qa build --full"
+        ) from exc
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index format {manifest.get('format_version')} at {version_dir} is not the supported "
@@ -146,6 +148,14 @@ def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
             f"index at {index_dir} was built with model {manifest.get('model')!r}, not {expected_model!r}; "
             f"rebuild it with: qa build --full, or set QA_MODEL={manifest.get('model')}"
         )
+    from .embed import ModelNotFoundError, resolve_model_path
+
+    try:
+        resolve_model_path(str(manifest.get("model")))
+    except ModelNotFoundError as exc:  # found now, not at the first question
+        raise IndexMismatchError(
+            f"index at {index_dir} cannot be searched: {exc}; or rebuild it with: qa build --full"
+        ) from exc
     try:
         dense = read_dense(version_dir / "dense.faiss", manifest)
         vectors = read_vectors(version_dir, manifest)
@@ -268,7 +278,10 @@ class IndexWriter:
         (out / "articles.partial.jsonl").unlink()
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 3), np.int32)
         np.save(out / "chunks.npy", rows)
-        faiss.write_index(dense, str(out / "dense.faiss"))
+        try:
+            faiss.write_index(dense, str(out / "dense.faiss"))
+        except RuntimeError as exc:  # FAISS reports a failed write (a full disk) as RuntimeError
+            raise OSError(f"cannot write the index: {str(exc).splitlines()[-1]}") from exc
         lexical.save(out / "lexical")
         manifest = {"format_version": FORMAT_VERSION, **manifest}
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
