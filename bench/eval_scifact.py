@@ -66,6 +66,7 @@ def main() -> None:
         return
 
     retriever = Retriever.open(cached_index(dataset, build_config(), embedder=embedder), embedder)
+    retriever.embedder = _QueryMemo(embedder)  # each variant re-asks the same queries
     retriever.rerank_cache_dir = default_cache_dir() / "rerank"
     rows = []
     for name, overrides in VARIANTS[args.variants]:
@@ -85,6 +86,22 @@ def _lexical_only_index(dataset, max_tokens: int) -> Path:
         embedder = get_embedder(config.model)
         build_from_articles(dataset.articles, index_dir, config=config, embedder=embedder, encode=zeros)
     return index_dir
+
+
+class _QueryMemo:
+    """The embedder, remembering query vectors (latencies then exclude query encoding: compare ratios only)."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+        self.memo: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.embedder, name)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        if text not in self.memo:
+            self.memo[text] = self.embedder.encode_query(text)
+        return self.memo[text]
 
 
 def _value(raw: str):

@@ -1,0 +1,125 @@
+"""Query latency of `Retriever.search`, resident memory per 1,000 chunks, and recall of the approximate index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa.embed import Embedder
+from qa.retriever import MODES, Retriever, options_from
+from qa.store import load_index, read_vectors
+
+from .synthetic import VectorSource
+
+
+def questions(retriever: Retriever, n: int, seed: int = 7) -> list[str]:
+    """Questions made of six words of random indexed chunks (a question about a passage shares its words)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for cid in rng.integers(0, retriever.index.n_chunks, size=n):
+        words = retriever.index.chunk_text(int(cid)).rstrip(".").split()
+        out.append(" ".join(rng.choice(words, size=min(6, len(words)), replace=False)) + "?")
+    return out
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = np.array(seconds) * 1000
+    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95))}
+
+
+def time_calls(fn, inputs: list) -> list[float]:
+    out = []
+    for item in inputs:
+        started = time.perf_counter()
+        fn(item)
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def query_latency(
+    index_dir: Path, embedder: Embedder, n_queries: int, runs: int, rerank: bool = True
+) -> dict[str, dict[str, float]]:
+    """p50/p95 (ms, median over `runs`) of search per mode, and of its parts (encode, FAISS, BM25)."""
+    retriever = Retriever(load_index(index_dir), embedder)
+    qs = questions(retriever, n_queries)
+    vectors = embedder.encode(qs)
+    k = max(1, min(100, retriever.index.n_chunks))
+    parts = {
+        "encode query": lambda q: embedder.encode_query(q),
+        "FAISS top-100": lambda i: retriever.index.dense.search(vectors[i : i + 1], k),
+        "BM25 scores": lambda q: retriever.index.lexical.scores(q),
+    }
+    modes = [m for m in ("hybrid", "hybrid+rerank") if m in MODES and (rerank or m == "hybrid")]
+    searches = {m: (lambda q, m=m: retriever.search(q, options=options_from(5, mode=m))) for m in modes}
+    for q in qs[:3]:  # warm-up: lazy loads, page cache
+        for fn in searches.values():
+            fn(q)
+    per_run: dict[str, list[dict[str, float]]] = {}
+    for _ in range(runs):
+        for name, fn in {**searches, **parts}.items():
+            inputs = list(range(len(qs))) if name == "FAISS top-100" else qs
+            if name == "hybrid+rerank":
+                inputs = inputs[: max(5, len(inputs) // 4)]  # slow: a quarter of the questions
+            per_run.setdefault(name, []).append(percentiles(time_calls(fn, inputs)))
+    return {
+        name: {p: float(np.median([r[p] for r in results])) for p in ("p50", "p95")}
+        for name, results in per_run.items()
+    }
+
+
+def recall_at_10(index_dir: Path, n_queries: int = 200, seed: int = 0) -> float:
+    """Recall@10 of the index's FAISS search against exact search over its raw vectors."""
+    index = load_index(index_dir)
+    vectors = read_vectors(index.path, index.manifest)
+    source = VectorSource(dim=vectors.shape[1], seed=seed)  # the archive's distribution ...
+    source.rng = np.random.default_rng(seed + 1000)  # ... but fresh draws
+    queries = source.draw(n_queries)
+    _, approx = index.dense.search(queries, 10)
+    best = np.full((n_queries, 10), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((n_queries, 10), dtype=np.int64)
+    for start in range(0, len(vectors), 100_000):
+        sims = queries @ np.asarray(vectors[start : start + 100_000]).T
+        sims = np.concatenate([best, sims], axis=1)
+        ids = np.concatenate([best_ids, np.arange(start, start + sims.shape[1] - 10)[None, :].repeat(n_queries, 0)], 1)
+        top = np.argpartition(-sims, 9, axis=1)[:, :10]
+        best, best_ids = np.take_along_axis(sims, top, 1), np.take_along_axis(ids, top, 1)
+    return float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx.tolist(), best_ids.tolist(), strict=True)]))
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def resident_memory(index_dir: Path, model: str, n_queries: int = 50) -> dict[str, float]:
+    """Resident bytes of a fresh process serving `index_dir`, less the same process with only the model loaded."""
+    code = (
+        "import json, sys; from pathlib import Path; from bench.latency import _serve_and_measure; "
+        f"print(json.dumps(_serve_and_measure(Path({str(index_dir)!r}), {model!r}, {n_queries})))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _serve_and_measure(index_dir: Path, model: str, n_queries: int) -> dict[str, float]:
+    import bm25s  # noqa: F401  (libraries count as the model's process, not as the index)
+    import faiss  # noqa: F401
+
+    embedder = Embedder(model)
+    embedder.encode_query("warm up the model")
+    before = _rss()
+    retriever = Retriever(load_index(index_dir), embedder)
+    for q in questions(retriever, n_queries):
+        retriever.search(q)
+    after = _rss()
+    n = retriever.index.n_chunks
+    disk = sum(f.stat().st_size for f in retriever.index.path.rglob("*") if f.is_file())
+    return {"n_chunks": n, "rss_bytes_per_1000": (after - before) / n * 1000, "disk_bytes_per_1000": disk / n * 1000}
