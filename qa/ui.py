@@ -95,7 +95,7 @@ def date_bound(value: str | None, end: bool = False) -> str | None:
 def no_index_message(corpus_dir: Path, index_dir: Path) -> str:
     return (
         "There is no index yet, so there is nothing to search. Press “Rebuild index” in the Index panel, "
-        f"or run: qa build --corpus {corpus_dir} --index {index_dir}"
+        f"or run: qa build --corpus {_shown_path(corpus_dir)} --index {_shown_path(index_dir)}"
     )
 
 
@@ -133,7 +133,7 @@ def answer(
     except IndexNotFoundError:
         reply.notice, reply.error = no_index_message(corpus_dir, index_dir), True
     except IndexError_ as exc:
-        reply.notice, reply.error = f"The index cannot be used: {exc}", True
+        reply.notice, reply.error = f"The index cannot be used: {hide_paths(exc, corpus_dir, index_dir)}", True
     except Exception:
         log.exception("answering %r failed", question)
         reply.notice, reply.error = "Something went wrong while answering. Please try again.", True
@@ -278,11 +278,21 @@ def render_question(question: str, turn: str = "") -> str:
 
 
 def _shown_path(path: Path) -> str:
-    """`path` relative to the working folder when it is inside it (shorter to read), else as given."""
+    """`path` relative to the working folder when it is inside it, else its name: no absolute path in the page."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve())) or "."
     except ValueError:
-        return str(path)
+        return Path(path).name or "."
+
+
+def hide_paths(message: object, *folders: Path) -> str:
+    """`message` with the absolute paths of `folders` replaced by their shown form (see `_shown_path`)."""
+    text = str(message)
+    for folder in folders:
+        for form in sorted({str(Path(folder).resolve()), str(folder)}, key=len, reverse=True):
+            if form not in (".", ""):
+                text = text.replace(form, _shown_path(folder))
+    return text
 
 
 def index_summary(corpus_dir: Path, index_dir: Path) -> str:
@@ -292,7 +302,7 @@ def index_summary(corpus_dir: Path, index_dir: Path) -> str:
     except IndexNotFoundError:
         return f"<div class='qa-notice qa-error'>{esc(no_index_message(corpus_dir, index_dir))}</div>"
     except IndexError_ as exc:
-        return f"<div class='qa-notice qa-error'>{esc(exc)}</div>"
+        return f"<div class='qa-notice qa-error'>{esc(hide_paths(exc, corpus_dir, index_dir))}</div>"
     built = str(manifest.get("built_at", "")).replace("T", " ").replace("Z", " UTC")
     seconds = manifest.get("build_seconds")
     rows = [
@@ -454,7 +464,10 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
             )
             message = f"<div class='qa-notice'>{esc(report.summary())}. The chat now uses the new index.</div>"
         except (OSError, ValueError, IndexError_) as exc:
-            message = f"<div class='qa-notice qa-error'>The index was not rebuilt: {esc(exc)}</div>"
+            message = (
+                "<div class='qa-notice qa-error'>The index was not rebuilt: "
+                f"{esc(hide_paths(exc, corpus_dir, index_dir))}</div>"
+            )
         except Exception:
             log.exception("rebuild failed")
             message = "<div class='qa-notice qa-error'>The index was not rebuilt: an unexpected error.</div>"
