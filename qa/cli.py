@@ -78,7 +78,22 @@ def main() -> None:
     default=None,
     help="Vector index: auto (exact flat up to 50k chunks, HNSW above), flat, hnsw or ivf [env QA_INDEX_TYPE]",
 )
-def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, full: bool, index_type: str | None) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Embed as a Ray Data job on the cluster at ADDRESS (auto: the running one, else a local one); "
+    "needs pip install 'newsqa[ray]'",
+)
+def build(
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    if_stale: bool,
+    full: bool,
+    index_type: str | None,
+    ray_address: str | None,
+) -> None:
     """Index a folder of articles (.txt .md .html .json .jsonl); on an existing index, update it."""
     from .build import EmptyCorpusError, build_index, index_status
     from .config import BuildConfig
@@ -94,13 +109,21 @@ def build(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool, full:
     progress = _ProgressPrinter()
     try:
         config = BuildConfig(index=IndexConfig(index_type=index_type)) if index_type else None
-        report = build_index(corpus_dir, index_dir, config=config, on_progress=progress, full=full)
+        if ray_address:
+            from .distributed import build_index_ray
+
+            report = build_index_ray(
+                corpus_dir, index_dir, config, address=ray_address, full=full, on_progress=progress
+            )
+        else:
+            report = build_index(corpus_dir, index_dir, config=config, on_progress=progress, full=full)
     except (
         OSError,  # a missing corpus, an unwritable index folder, a full disk: the served index is untouched
         EmptyCorpusError,
         ModelNotFoundError,
         IndexError_,
         ValueError,
+        RuntimeError,  # --ray without Ray installed, or a cluster that cannot be reached
     ) as exc:
         progress.close()
         _fail(str(exc))

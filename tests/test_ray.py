@@ -1,0 +1,68 @@
+"""`qa build --ray`: embedding as a Ray Data job on a local 2-CPU Ray instance writes the local build's index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.api import retrieve
+from qa.store import load_index, read_vectors
+
+from .conftest import SAMPLE_CORPUS
+from .test_retrieve import QUESTIONS
+
+ray = pytest.importorskip("ray", reason="Ray is an optional extra, not installed: pip install '.[ray]'")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_build_writes_the_vectors_and_index_of_the_local_build(tmp_path, local_ray, sample_index, embedder):
+    from qa.distributed import build_index_ray
+
+    report = build_index_ray(SAMPLE_CORPUS, tmp_path / "index", embedder=embedder, actors=2)
+    assert report.manifest["ray"]["embedded_locally"] == 0  # every vector came from the Ray job
+    assert report.manifest["ray"]["embedded_on_cluster"] == report.n_chunks
+    local, distributed = load_index(sample_index), load_index(report.index_path)
+    assert distributed.manifest["model"] == local.manifest["model"]
+    assert distributed.manifest["index_type"] == local.manifest["index_type"]
+    np.testing.assert_array_equal(distributed.chunk_rows, local.chunk_rows)
+    np.testing.assert_allclose(
+        read_vectors(distributed.path, distributed.manifest), read_vectors(local.path, local.manifest), atol=1e-5
+    )
+    for question, _, _ in QUESTIONS:
+        ours = retrieve(question, k=5, index_dir=tmp_path / "index")
+        theirs = retrieve(question, k=5, index_dir=sample_index)
+        assert [p.chunk_id for p in ours] == [p.chunk_id for p in theirs]
+
+
+@pytest.mark.slow
+def test_an_unchanged_corpus_sends_nothing_to_the_cluster(tmp_path, local_ray, embedder):
+    from qa.build import build_index
+    from qa.config import BuildConfig
+    from qa.distributed import served_hashes, texts_to_embed
+
+    build_index(SAMPLE_CORPUS, tmp_path / "index", embedder=embedder)
+    config = BuildConfig()
+    assert list(texts_to_embed(SAMPLE_CORPUS, embedder, config, served_hashes(tmp_path / "index", config))) == []
+    assert len(list(texts_to_embed(SAMPLE_CORPUS, embedder, config, {}))) == load_index(tmp_path / "index").n_chunks
+
+
+@pytest.mark.slow
+def test_cli_build_with_ray_updates_an_index(tmp_path, local_ray, sample_index):
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    from .conftest import copy_index
+
+    index_dir = copy_index(sample_index, tmp_path / "index")
+    args = ["build", "--corpus", str(SAMPLE_CORPUS), "--index", str(index_dir), "--ray", "auto"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "Indexed 5 articles" in result.output and "kept 5" in result.output
