@@ -34,13 +34,14 @@ class StreamingBM25:
         local_to_global = np.empty(max(tokenized.vocab.values(), default=-1) + 1, dtype=np.int32)
         for token, local in tokenized.vocab.items():
             local_to_global[local] = self.vocab.setdefault(token, len(self.vocab))
-        lengths = np.zeros(len(texts), dtype=np.int32)
-        for i, ids in enumerate(tokenized.ids):
-            terms, counts = np.unique(local_to_global[np.asarray(ids, dtype=np.int64)], return_counts=True)
-            self._docs.append(np.full(len(terms), self.n_docs + i, dtype=np.int32))
-            self._terms.append(terms.astype(np.int32))
-            self._counts.append(counts.astype(np.float32))
-            lengths[i] = len(ids)
+        lengths = np.array([len(ids) for ids in tokenized.ids], dtype=np.int32)
+        flat = np.fromiter((i for ids in tokenized.ids for i in ids), dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(self.n_docs, self.n_docs + len(texts), dtype=np.int64), lengths)
+        # distinct (document, term) pairs of the batch and their counts, sorted by document then term
+        pairs, counts = np.unique(docs << 32 | local_to_global[flat], return_counts=True)
+        self._docs.append((pairs >> 32).astype(np.int32))
+        self._terms.append((pairs & 0xFFFFFFFF).astype(np.int32))
+        self._counts.append(counts.astype(np.float32))
         self._lengths.append(lengths)
         self.n_docs += len(texts)
 

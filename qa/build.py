@@ -23,12 +23,12 @@ import numpy as np
 from .bm25_stream import StreamingBM25
 from .chunking import Chunker, embedding_text
 from .config import BuildConfig, default_corpus_dir, default_index_dir
-from .dedup import NearDuplicates
+from .dedup import NUM_PERM, NearDuplicates, Signature
 from .embed import Embedder
 from .index_types import build_dense, choose_index_type, index_params
 from .ingest import Skipped, iter_articles, iter_corpus_files
 from .records import Article
-from .store import IndexError_, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
+from .store import MINHASH, IndexError_, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
 
 # on_progress(stage, done, total): stages are "read", "embed" (articles done) and "index".
 ProgressCallback = Callable[[str, int, int], None]
@@ -180,9 +180,10 @@ def build_index(
 class _Previous:
     """What an incremental build can take from the served version: chunk spans and vectors by article."""
 
-    articles: dict[str, tuple[str, int, int]]  # article_id -> (content hash, first chunk, end chunk)
+    articles: dict[str, tuple[str, int, int, int]]  # article_id -> (content hash, first chunk, end chunk, row)
     chunk_rows: np.ndarray
     vectors: np.ndarray
+    signatures: np.ndarray | None  # MinHash row of each article (qa/dedup.py), when the index has them
 
     @classmethod
     def open(cls, index_dir: Path, config: BuildConfig, max_tokens: int) -> tuple[_Previous | None, str]:
@@ -208,8 +209,12 @@ class _Previous:
         if vectors is None or len(vectors) != len(chunk_rows):
             return None, "the index has no reusable vectors"
         starts = np.searchsorted(chunk_rows[:, 0], np.arange(len(keys) + 1))
-        articles = {aid: (digest, int(starts[i]), int(starts[i + 1])) for i, (aid, digest) in enumerate(keys)}
-        return cls(articles, chunk_rows, vectors), ""
+        articles = {aid: (digest, int(starts[i]), int(starts[i + 1]), i) for i, (aid, digest) in enumerate(keys)}
+        signatures = None
+        if (version / MINHASH).is_file():
+            signatures = np.memmap(version / MINHASH, dtype=np.uint64, mode="r").reshape(-1, NUM_PERM + 1)
+            signatures = signatures if len(signatures) == len(keys) else None
+        return cls(articles, chunk_rows, vectors, signatures), ""
 
 
 class _Pipeline:
@@ -240,20 +245,30 @@ class _Pipeline:
     def add(self, article: Article) -> None:
         self.seen += 1
         old = self.previous.articles.pop(article.article_id, None) if self.previous else None
+        digest = content_hash(article)
+        unchanged = old is not None and old[0] == digest
+        signature = None
         if self.dedup is not None:
-            first = self.dedup.match(self.writer.n_articles, article.text)
+            cached = None
+            if unchanged and self.previous.signatures is not None:
+                cached = Signature.from_row(self.previous.signatures[old[3]])
+            first, signature = self.dedup.match(self.writer.n_articles, article.text, cached)
             if first is not None:
                 self.copies.setdefault(first, []).append(
                     {k: getattr(article, k) for k in ("article_id", "source", "path", "url", "title")}
                 )
                 return
-        digest = content_hash(article)
-        index = self.writer.add_article({**article.to_dict(), "content_hash": digest}, article.text)
+        index = self.writer.add_article(
+            {**article.to_dict(), "content_hash": digest},
+            article.text,
+            signature.to_row() if signature is not None else None,
+        )
         with_title = self.chunker.config.with_title
-        if old is not None and old[0] == digest:
-            _, lo, hi = old
-            for pos, (start, end) in enumerate(self.previous.chunk_rows[lo:hi, 1:].tolist()):
-                self._reused[len(self._rows)] = self.previous.vectors[lo + pos]
+        if unchanged:
+            _, lo, hi, _ = old
+            vectors = np.array(self.previous.vectors[lo:hi])
+            for vector, (start, end) in zip(vectors, self.previous.chunk_rows[lo:hi, 1:].tolist(), strict=True):
+                self._reused[len(self._rows)] = vector
                 self._add_chunk(index, start, end, embedding_text(article.title, article.text[start:end], with_title))
             self.stats["reused_articles"] += 1
             self.stats["reused_chunks"] += hi - lo

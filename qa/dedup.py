@@ -81,8 +81,19 @@ class Signature:
         return float(np.mean(self.values == other.values))
 
     def bands(self) -> list[int]:
-        rows = self.values.reshape(BANDS, ROWS)
-        return [hash((band, *map(int, row))) for band, row in enumerate(rows)]
+        """One LSH key per band of `ROWS` values (band number included, so bands never collide)."""
+        keys = np.arange(BANDS, dtype=np.uint64)
+        for row in self.values.reshape(BANDS, ROWS).T:
+            keys = _mix(keys ^ row)
+        return keys.tolist()
+
+    def to_row(self) -> np.ndarray:
+        """The signature as one uint64 row (values, then size), as an index stores it."""
+        return np.append(self.values, np.uint64(self.size))
+
+    @classmethod
+    def from_row(cls, row: np.ndarray) -> Signature:
+        return cls(np.array(row[:NUM_PERM], dtype=np.uint64), int(row[NUM_PERM]))
 
 
 class NearDuplicates:
@@ -95,11 +106,15 @@ class NearDuplicates:
         self._buckets: dict[int, int] = {}  # band key -> first key of an article with that band
         self._signatures: dict[int, Signature] = {}
 
-    def match(self, key: int, text: str) -> int | None:
-        """The key of an earlier article that `text` nearly duplicates, else None (and remember it as `key`)."""
-        signature = Signature.of(text)
+    def match(self, key: int, text: str, signature: Signature | None = None) -> tuple[int | None, Signature]:
+        """(key of an earlier article that `text` nearly duplicates, else None, and the text's signature).
+
+        An article that is no duplicate is remembered as `key`. Pass `signature` when it is known (it
+        is stored in the index for unchanged articles) to skip hashing the text.
+        """
+        signature = signature or Signature.of(text)
         if not signature.size:
-            return None
+            return None, signature
         bands = signature.bands()
         best, best_score = None, self.threshold
         for candidate in {self._buckets[b] for b in bands if b in self._buckets}:
@@ -107,8 +122,8 @@ class NearDuplicates:
             if score >= best_score:
                 best, best_score = candidate, score
         if best is not None:
-            return best
+            return best, signature
         self._signatures[key] = signature
         for band in bands:
             self._buckets.setdefault(band, key)
-        return None
+        return None, signature

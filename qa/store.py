@@ -8,6 +8,7 @@ Layout of an index folder::
         manifest.json   format version, model, dimension, chunking, index type, corpus fingerprint, build time
         dense.faiss     inner product on unit vectors: Flat, HNSW or IVF (qa/index_types.py)
         vectors.f32     the same vectors as raw float32 rows (memory-mapped; reused by incremental builds)
+        minhash.u64     the articles' MinHash signatures for near-duplicate detection (reused likewise)
         lexical/        bm25s files (memory-mapped on load)
         chunks.npy      int32 rows (article index, start, end) into the article texts
         articles.jsonl  one article's metadata a line, with the byte range of its text in text.bin, its
@@ -44,6 +45,7 @@ CURRENT = "current"
 VERSIONS = "versions"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.f32"
+MINHASH = "minhash.u64"  # one MinHash row per article (qa/dedup.py), so unchanged articles are not hashed again
 KEEP_VERSIONS = 2  # the new one and the one before it, which readers may still be opening
 
 
@@ -226,8 +228,12 @@ class IndexWriter:
         for fh in self._files.values():
             fh.close()
 
-    def add_article(self, record: dict[str, Any], text: str) -> int:
-        """Append one article (metadata without its text, and its text); returns its article index."""
+    def add_article(self, record: dict[str, Any], text: str, signature: np.ndarray | None = None) -> int:
+        """Append one article (metadata without its text, its text, and optionally its MinHash row)."""
+        if signature is not None:
+            if "minhash" not in self._files:
+                self._files["minhash"] = open(self.tmp_dir / MINHASH, "wb")  # noqa: SIM115 - closed with the rest
+            self._files["minhash"].write(np.asarray(signature, dtype=np.uint64).tobytes())
         data = text.encode("utf-8")
         self._files["blob"].write(data)
         record = {k: v for k, v in record.items() if k != "text"}

@@ -1,7 +1,8 @@
 """The streaming build: bounded batches, BM25 built batch by batch equals bm25s, generator input.
 
-Run as a script (`python -m tests.test_build`) it prints the build's memory and incremental-update
-figures on a synthetic corpus (see `measure`).
+Run as a script it prints figures on a synthetic corpus (nothing is asserted about them):
+`python -m tests.test_build memory N` (peak memory of a build of N articles) and
+`python -m tests.test_build incremental N` (one changed article of N against a full build).
 """
 
 from __future__ import annotations
@@ -26,18 +27,17 @@ def synthetic_articles(n: int, seed: int = 0, start: int = 0) -> Iterator[Articl
     """`n` distinct news-like articles (Zipf-distributed words, 8-20 sentences of 12-25 words)."""
     rng = np.random.default_rng(seed)
     syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "pa", "do", "fe", "gu", "ha", "ji"]
-    vocab = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) + str(i % 7) for i in range(20_000)]
-    weights = 1.0 / np.arange(1, len(vocab) + 1)
-    weights /= weights.sum()
+    vocab = np.array(["".join(rng.choice(syllables, size=rng.integers(1, 4))) + str(i % 7) for i in range(20_000)])
+    cumulative = np.cumsum(1.0 / np.arange(1, len(vocab) + 1))
     for i in range(start, start + n):
         sentences = []
         for _ in range(rng.integers(8, 21)):
-            words = rng.choice(vocab, size=rng.integers(12, 26), p=weights)
-            sentences.append(" ".join(words).capitalize() + ".")
+            draws = rng.random(rng.integers(12, 26)) * cumulative[-1]
+            sentences.append(" ".join(vocab[np.searchsorted(cumulative, draws)]).capitalize() + ".")
         yield Article(
             article_id=f"synthetic/{i:07d}.txt",
             text="\n\n".join(" ".join(sentences[j : j + 3]) for j in range(0, len(sentences), 3)),
-            title=f"Story {i} " + " ".join(rng.choice(vocab[:2000], size=5)),
+            title=f"Story {i} " + " ".join(vocab[rng.integers(0, 2000, size=5)]),
             source=f"Publisher {i % 40}",
             path=f"synthetic/{i:07d}.txt",
         )
@@ -109,57 +109,66 @@ def test_an_empty_corpus_is_an_error_and_publishes_nothing(embedder, tmp_path):
     assert not (tmp_path / "index" / "current").exists()
 
 
-def measure(n_articles: int = 10_000) -> None:  # pragma: no cover - prints figures, run by hand
-    """Peak memory of builds of growing corpora, and the cost of changing one article of `n_articles`."""
-    import resource
-    import subprocess
-    import sys
+def _memory_mb() -> dict[str, int]:
+    fields = ("VmHWM", "RssAnon")
+    with open("/proc/self/status") as fh:
+        return {line.split(":")[0]: int(line.split()[1]) // 1024 for line in fh if line.startswith(fields)}
+
+
+def measure_memory(n_articles: int) -> None:  # pragma: no cover - prints figures, run by hand
+    """Peak resident memory of a build of `n_articles` synthetic articles, past what the model takes."""
+    import tempfile
+
+    from qa.api import get_embedder
+    from qa.lexical import tokenize
+
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    embedder.count_tokens(["load the model"]), tokenize(["load bm25s"])  # imports and model out of the figure
+    before = _memory_mb()
+    index_dir = Path(tempfile.mkdtemp()) / "index"
+    report = build_from_articles(synthetic_articles(n_articles), index_dir, embedder=embedder, encode=hashed_vectors)
+    after = _memory_mb()
+    text_mb = sum(len(a.text.encode()) for a in synthetic_articles(n_articles)) / 2**20
+    vectors_mb = report.n_chunks * 384 * 4 / 2**20
+    print(
+        f"| {n_articles} | {report.n_chunks} | {text_mb:.1f} | {vectors_mb:.1f} | "
+        f"{after['VmHWM'] - before['VmHWM']} | {after['RssAnon'] - before['RssAnon']} |"
+    )
+
+
+def measure_incremental(n_articles: int) -> None:  # pragma: no cover - prints figures, run by hand
+    """Time to update an index of `n_articles` after one article changed, against a full build's time."""
     import tempfile
     import time
-    import tracemalloc
     from dataclasses import replace
 
     from qa.api import get_embedder
     from qa.chunking import Chunker
 
-    if len(sys.argv) > 2 and sys.argv[1] == "--peak":  # child process: one build, report its peaks
-        n = int(sys.argv[2])
-        tracemalloc.start()
-        index_dir = Path(tempfile.mkdtemp()) / "index"
-        embedder = get_embedder("all-MiniLM-L6-v2")
-        build_from_articles(synthetic_articles(n), index_dir, embedder=embedder, encode=hashed_vectors)
-        peak = tracemalloc.get_traced_memory()[1]
-        print(f"{n} {peak} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}")
-        return
-    print("articles | text MB | chunks | tracemalloc peak MB | max RSS MB")
-    for n in (1000, 4000, 16000):
-        out = subprocess.run(
-            [sys.executable, "-m", "tests.test_build", "--peak", str(n)], capture_output=True, text=True
-        )
-        _, peak, rss = out.stdout.split()[-3:]
-        text_mb = sum(len(a.text.encode()) for a in synthetic_articles(n)) / 2**20
-        print(f"{n} | {text_mb:.1f} | - | {int(peak) / 2**20:.1f} | {int(rss) / 2**20:.0f}")
-
     embedder = get_embedder("all-MiniLM-L6-v2")
-    root = Path(tempfile.mkdtemp())
+    index_dir = Path(tempfile.mkdtemp()) / "index"
     corpus = list(synthetic_articles(n_articles))
     started = time.perf_counter()
-    full = build_from_articles(corpus, root / "index", embedder=embedder, encode=hashed_vectors)
+    full = build_from_articles(corpus, index_dir, embedder=embedder, encode=hashed_vectors)
     pipeline_s = time.perf_counter() - started
-    middle = n_articles // 2
-    corpus[middle] = replace(corpus[middle], text=corpus[middle].text + " One more sentence.")
-    started = time.perf_counter()
-    update = build_from_articles(corpus, root / "index", embedder=embedder)  # the real model for the change
-    update_s = time.perf_counter() - started
-    texts = [c.text for a in corpus[:40] for c in Chunker(embedder.count_tokens).chunk(a)]
+    texts = [c.text for a in corpus[:100] for c in Chunker(embedder.count_tokens).chunk(a)]
     started = time.perf_counter()
     embedder.encode(texts)
     rate = len(texts) / (time.perf_counter() - started)
+    middle = n_articles // 2
+    corpus[middle] = replace(corpus[middle], text=corpus[middle].text + " One more sentence.")
+    started = time.perf_counter()
+    update = build_from_articles(corpus, index_dir, embedder=embedder)  # the real model embeds the change
+    update_s = time.perf_counter() - started
     full_s = pipeline_s + full.n_chunks / rate
-    print(f"{n_articles} articles, {full.n_chunks} chunks; model {rate:.0f} chunks/s")
-    print(f"full build: pipeline without the model {pipeline_s:.1f} s + embedding {full.n_chunks / rate:.0f} s")
-    print(f"one article changed: {update_s:.1f} s ({update.manifest['update']}) = {update_s / full_s:.2%} of full")
+    print(f"{n_articles} articles, {full.n_chunks} chunks; the model embeds {rate:.0f} chunks/s")
+    print(f"full build: {full_s:.0f} s = pipeline {pipeline_s:.1f} s + embedding {full.n_chunks / rate:.0f} s")
+    print(f"one article changed: {update_s:.1f} s = {update_s / full_s:.1%} of a full build")
+    print(update.manifest["update"])
 
 
 if __name__ == "__main__":  # pragma: no cover
-    measure()
+    import sys
+
+    what, size = sys.argv[1], int(sys.argv[2])
+    {"memory": measure_memory, "incremental": measure_incremental}[what](size)
