@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     def row(measure: str, size: str, value: str, goal: str = "", met: str = "") -> None:
         rows.append((measure, size, value, goal, met))
         print(f"{measure:55s} {size:>6s}  {value:>22s}  {goal:>10s} {met}", flush=True)
+        write_table(args, rows, runs, n_queries, load_before, time.time() - started)  # a partial run keeps its rows
 
     if "throughput" not in skip:
         result = throughput([FLOAT32, INT8], n_docs, runs)
