@@ -21,12 +21,13 @@ from qa.eval import build_config, cached_index, evaluate_modes, format_table, lo
 from qa.retriever import Retriever
 
 SCIFACT = Path("/work/shared/eval/scifact")
+DENSE_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 VARIANTS: dict[str, list[tuple[str, dict]]] = {
     "fusion": [
         ("dense", {"mode": "dense"}),
         ("lexical", {"mode": "lexical"}),
-        *[(f"mix w={w}", {"mode": "hybrid", "fusion": "mix", "dense_weight": w}) for w in (0.3, 0.4, 0.5, 0.6)],
+        *[(f"mix w={w}", {"mode": "hybrid", "fusion": "mix", "dense_weight": w}) for w in DENSE_WEIGHTS],
         *[(f"rrf k={k}", {"mode": "hybrid", "fusion": "rrf", "rrf_k": k}) for k in (10, 30, 60)],
     ],
     "rerank": [
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--split", default="train")
     parser.add_argument("--queries", type=int, default=0, help="only the first N queries (0: all)")
     parser.add_argument("--variants", choices=sorted(VARIANTS), default="fusion")
+    parser.add_argument("--only", nargs="*", help="run only the variants with these names")
     parser.add_argument("--base", action="append", default=[], help="NAME=VALUE applied to every variant")
     parser.add_argument("--lexical-chunks", type=int, nargs="*", help="BM25-only runs at these chunk sizes")
     args = parser.parse_args()
@@ -70,6 +72,8 @@ def main() -> None:
     retriever.rerank_cache_dir = default_cache_dir() / "rerank"
     rows = []
     for name, overrides in VARIANTS[args.variants]:
+        if args.only and name not in args.only:
+            continue
         result = evaluate_modes(retriever, dataset, [overrides.get("mode", "hybrid")], {**base, **overrides})[0]
         result.mode = name
         rows.append(result)
