@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from .chunking import embedding_text
@@ -71,6 +72,7 @@ class Retriever:
             )
         self.index = index
         self.embedder = embedder
+        self._article_positions = {meta["article_id"]: i for i, meta in enumerate(index.articles)}
         self.rerank_cache_dir: Path | None = None  # where rerankers keep passage vectors (memory when None)
 
     @classmethod
@@ -170,6 +172,9 @@ class Retriever:
         lexical: dict[int, float] = {}
         vector = self.embedder.encode_query(query) if options.mode != "lexical" else None
         if vector is not None:
+            # One query is searched fastest on one thread (10 ms vs 13 ms at 100k here, far less under load);
+            # the setting is per calling thread, so concurrent requests and builds are unaffected.
+            faiss.omp_set_num_threads(1)
             sims, ids = self.index.dense.search(vector.reshape(1, -1), n)
             dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
         if options.mode != "dense":
@@ -241,10 +246,10 @@ class Retriever:
 
     def article(self, article_id: str) -> dict:
         """Metadata and full clean text of one article (for "show the whole article")."""
-        for i, meta in enumerate(self.index.articles):
-            if meta["article_id"] == article_id:
-                return {**meta, "text": self.index.article_text(i)}
-        raise KeyError(f"no article {article_id!r} in the index")
+        position = self._article_positions.get(article_id)
+        if position is None:
+            raise KeyError(f"no article {article_id!r} in the index")
+        return {**self.index.articles[position], "text": self.index.article_text(position)}
 
     def sources(self) -> list[str]:
         """The publishers in the index, sorted."""
