@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,16 +92,18 @@ class Retriever:
         question = validate_question(question)
         ranked = self.rank(question, history, options)
         # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
+        # One call for all passages, so the question is encoded once.
         reranker = get_reranker(options.reranker, self.embedder) if options.mode == "hybrid+rerank" else None
         sentence_scores = getattr(reranker, "sentence_scores", None)
+        per_passage = (
+            sentence_scores(question, [self.index.chunk_text(cid) for cid, _ in ranked])
+            if sentence_scores and ranked
+            else [None] * len(ranked)
+        )
+        idf = self.index.lexical.idf(stem_words(question))  # the same for every passage
         return [
-            self._passage(
-                cid,
-                score,
-                question,
-                sentence_scores(question, [self.index.chunk_text(cid)])[0] if sentence_scores else None,
-            )
-            for cid, score in ranked
+            self._passage(cid, score, question, idf, dense)
+            for (cid, score), dense in zip(ranked, per_passage, strict=True)
         ]
 
     def rank(
@@ -219,12 +221,16 @@ class Retriever:
         return True
 
     def _passage(
-        self, chunk_id: int, score: float, question: str, dense_scores: Sequence[float] | None = None
+        self,
+        chunk_id: int,
+        score: float,
+        question: str,
+        idf: Mapping[str, float],
+        dense_scores: Sequence[float] | None = None,
     ) -> Passage:
         article_idx, start, end = (int(v) for v in self.index.chunk_rows[chunk_id])
         meta = self.index.articles[article_idx]
         text = self.index.article_text(article_idx)[start:end]
-        idf = self.index.lexical.idf(stem_words(question))
         h_start, h_end = best_sentence(question, text, idf, dense_scores)
         return Passage(
             text=text,
