@@ -314,6 +314,15 @@ class _Pipeline:
         return sum(len(c) for c in self.copies.values())
 
 
+def reusable_hashes(index_dir: Path | str, config: BuildConfig, max_tokens: int) -> dict[str, str]:
+    """article_id -> content hash of the served articles whose vectors a build with `config` would reuse.
+
+    Empty when the build would embed everything (no index, or other model or chunking settings).
+    """
+    previous, _ = _Previous.open(Path(index_dir), config, max_tokens)
+    return {article_id: entry[0] for article_id, entry in previous.articles.items()} if previous else {}
+
+
 def build_from_articles(
     articles: Iterable[Article],
     index_dir: Path | str | None = None,

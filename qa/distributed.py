@@ -11,18 +11,16 @@ A text the job did not embed (none is expected) is embedded locally.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .build import BuildReport, ProgressCallback, build_index, content_hash
+from .build import BuildReport, ProgressCallback, build_index, content_hash, reusable_hashes
 from .chunking import Chunker, embedding_text
 from .config import BuildConfig, default_corpus_dir, default_index_dir
 from .embed import Embedder
 from .ingest import iter_articles
-from .store import IndexError_, read_manifest, resolve_version
 
 BATCH_SIZE = 64  # texts per map_batches call (one model call)
 
@@ -41,19 +39,6 @@ class EmbedBatch:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors = self.embedder.encode([str(t) for t in batch["text"]])
         return {"key": batch["key"], "vector": vectors}
-
-
-def served_hashes(index_dir: Path, config: BuildConfig) -> dict[str, str]:
-    """article_id -> content hash of the served index, when its vectors can be reused (same model)."""
-    try:
-        version = resolve_version(index_dir)
-        manifest = read_manifest(version)
-        if manifest.get("model") != config.model:
-            return {}
-        with open(version / "articles.jsonl", encoding="utf-8") as fh:
-            return {m["article_id"]: m["content_hash"] for m in map(json.loads, fh) if "content_hash" in m}
-    except (IndexError_, OSError, KeyError, ValueError):
-        return {}
 
 
 def texts_to_embed(
@@ -148,7 +133,7 @@ def build_index_ray(
     config = config or BuildConfig()
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
     connect(address)
-    reuse = {} if full else served_hashes(index_dir, config)
+    reuse = {} if full else reusable_hashes(index_dir, config, embedder.max_tokens)
     items = list(texts_to_embed(corpus_dir, embedder, config, reuse))
     vectors = embed_with_ray(items, config.model, actors=actors, batch_size=config.batch_size)
     encode = LookupEncoder(vectors, embedder)

@@ -43,14 +43,19 @@ def test_ray_build_writes_the_vectors_and_index_of_the_local_build(tmp_path, loc
 
 @pytest.mark.slow
 def test_an_unchanged_corpus_sends_nothing_to_the_cluster(tmp_path, local_ray, embedder):
-    from qa.build import build_index
-    from qa.config import BuildConfig
-    from qa.distributed import served_hashes, texts_to_embed
+    from qa.build import build_index, reusable_hashes
+    from qa.config import BuildConfig, ChunkingConfig
+    from qa.distributed import texts_to_embed
 
-    build_index(SAMPLE_CORPUS, tmp_path / "index", embedder=embedder)
+    index_dir = tmp_path / "index"
+    build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
     config = BuildConfig()
-    assert list(texts_to_embed(SAMPLE_CORPUS, embedder, config, served_hashes(tmp_path / "index", config))) == []
-    assert len(list(texts_to_embed(SAMPLE_CORPUS, embedder, config, {}))) == load_index(tmp_path / "index").n_chunks
+    reuse = reusable_hashes(index_dir, config, embedder.max_tokens)
+    assert list(texts_to_embed(SAMPLE_CORPUS, embedder, config, reuse)) == []
+    assert len(list(texts_to_embed(SAMPLE_CORPUS, embedder, config, {}))) == load_index(index_dir).n_chunks
+    # other chunking settings: the build will embed everything, so the cluster must get everything
+    rechunked = BuildConfig(chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
+    assert reusable_hashes(index_dir, rechunked, embedder.max_tokens) == {}
 
 
 @pytest.mark.slow
