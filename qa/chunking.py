@@ -8,7 +8,7 @@ ever longer than the model accepts, so nothing is silently truncated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .config import ChunkingConfig
 from .records import Article, Chunk
@@ -108,12 +108,3 @@ class Chunker:
                 stop = start + (stop - start) * 3 // 4
             yield start, stop
             start = stop
-
-
-def chunk_articles(articles: Iterable[Article], chunker: Chunker, first_id: int = 0) -> Iterator[Chunk]:
-    """Chunks of many articles, numbered consecutively from `first_id`."""
-    next_id = first_id
-    for article in articles:
-        chunks = chunker.chunk(article, next_id)
-        next_id += len(chunks)
-        yield from chunks

@@ -38,8 +38,6 @@ from typing import Any
 
 import numpy as np
 
-from .records import Article, Chunk
-
 FORMAT_VERSION = 1
 CURRENT = "current"
 VERSIONS = "versions"
@@ -195,7 +193,7 @@ class IndexWriter:
     """Writes one new index version into a temporary folder; `publish` makes it the served one.
 
     Streaming use: `add_article` / `add_chunks` / `add_vectors` as data comes, `update_article` for
-    metadata learnt later (syndicated copies), then `finish`. `write` does it all at once.
+    metadata learnt later (syndicated copies), then `finish`.
     """
 
     def __init__(self, index_dir: Path) -> None:
@@ -291,22 +289,6 @@ class IndexWriter:
         lexical.save(out / "lexical")
         manifest = {"format_version": FORMAT_VERSION, **manifest}
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-
-    def write(
-        self,
-        articles: list[Article],
-        chunks: list[Chunk],
-        dense: Any,
-        lexical: Any,
-        manifest: dict[str, Any],
-        vectors: np.ndarray | None = None,
-    ) -> None:
-        """Write a whole version at once (articles, their chunks, the indexes and manifest)."""
-        article_index = {a.article_id: self.add_article(a.to_dict(), a.text) for a in articles}
-        self.add_chunks(np.array([(article_index[c.article_id], c.start, c.end) for c in chunks], dtype=np.int32))
-        if vectors is not None:
-            self.add_vectors(vectors)
-        self.finish(dense, lexical, manifest)
 
     def publish(self) -> Path:
         """Fsync the new version, swap `current` to it in one rename, and prune old versions."""
