@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from qa.embed import Embedder
+from qa.index.embed import Embedder
 
 from .encoder import scifact_dense_ndcg, throughput
 from .latency import query_latency, recall_at_10, resident_memory

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.build import build_index
-from qa.chunking import embedding_text
 from qa.config import BuildConfig
-from qa.embed import Embedder
-from qa.store import load_index
+from qa.index.build import build_index
+from qa.index.chunking import embedding_text
+from qa.index.embed import Embedder
+from qa.index.store import load_index
 
 SCIFACT = Path("/work/shared/eval/scifact/corpus.jsonl")
 
@@ -88,7 +88,7 @@ def throughput(models: list[str], n_docs: int, runs: int, corpus: Path | None = 
 def scifact_dense_ndcg(model: str) -> float:
     """Dense-only nDCG@10 on the SciFact test split (`qa eval`'s cached index of the dataset)."""
     from qa.eval import build_config, cached_index, evaluate_modes, load_dataset
-    from qa.retriever import Retriever
+    from qa.search.retriever import Retriever
 
     dataset = load_dataset(SCIFACT.parent, "test")
     embedder = Embedder(model)

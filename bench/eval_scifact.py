@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from qa.api import get_embedder
-from qa.build import build_from_articles
 from qa.config import default_cache_dir
 from qa.eval import build_config, cached_index, evaluate_modes, format_table, load_dataset
-from qa.retriever import Retriever
+from qa.index.build import build_from_articles
+from qa.search.retriever import Retriever
 
 SCIFACT = Path("/work/shared/eval/scifact")
 DENSE_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)

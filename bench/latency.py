@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embed import Embedder
-from qa.retriever import MODES, Retriever, options_from
-from qa.store import load_index, read_vectors
+from qa.index.embed import Embedder
+from qa.index.store import load_index, read_vectors
+from qa.search.retriever import MODES, Retriever, options_from
 
 from .synthetic import VectorSource
 

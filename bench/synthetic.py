@@ -2,7 +2,7 @@
 
 Running 1M chunks through the whole build would take hours on two cores (the encoder alone runs at
 ~40-200 chunks/s), so the sweep writes the index directly with the store's own writer, FAISS index
-builder and BM25 scorer (`qa.store.IndexWriter`, `qa.index_types`, `qa.bm25_stream`):
+builder and BM25 scorer (`qa.index.store.IndexWriter`, `qa.index.dense`, `qa.index.bm25_stream`):
 
 - text: words of the model's English vocabulary plus rarer compounds of two of them (200k terms,
   stop-words excluded), drawn from a Zipf distribution, 50-90 words a chunk (a 200-token chunk of
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.bm25_stream import StreamingBM25
 from qa.config import BuildConfig
-from qa.embed import resolve_model_path
-from qa.index_types import IndexConfig, build_dense, choose_index_type, index_params
-from qa.store import IndexWriter, build_lock
+from qa.index.bm25_stream import StreamingBM25
+from qa.index.dense import IndexConfig, build_dense, choose_index_type, index_params
+from qa.index.embed import resolve_model_path
+from qa.index.store import IndexWriter, build_lock
 
 N_TERMS = 200_000
 ZIPF_S = 1.05

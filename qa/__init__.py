@@ -1,9 +1,9 @@
 """Offline question answering over news archives: extractive answers with their sources."""
 
 from .api import get_retriever, retrieve
-from .build import BuildReport, build_index
+from .index.build import BuildReport, build_index
 from .records import Article, Chunk, Passage
-from .retriever import SearchOptions
+from .search.retriever import SearchOptions
 
 __all__ = ["Article", "BuildReport", "Chunk", "Passage", "SearchOptions", "build_index", "get_retriever", "retrieve"]
 __version__ = "0.1.0"

@@ -12,10 +12,10 @@ import threading
 from pathlib import Path
 
 from .config import default_index_dir
-from .embed import Embedder
+from .index.embed import Embedder
+from .index.store import IndexError_, current_version_id, load_index
 from .records import Passage
-from .retriever import Retriever, SearchOptions, options_from
-from .store import IndexError_, current_version_id, load_index
+from .search.retriever import Retriever, SearchOptions, options_from
 
 _lock = threading.Lock()
 _retrievers: dict[str, tuple[str | None, Retriever]] = {}

@@ -95,11 +95,10 @@ def build(
     ray_address: str | None,
 ) -> None:
     """Index a folder of articles (.txt .md .html .json .jsonl); on an existing index, update it."""
-    from .build import EmptyCorpusError, build_index, index_status
-    from .config import BuildConfig
-    from .embed import ModelNotFoundError
-    from .index_types import IndexConfig
-    from .store import IndexError_
+    from .config import BuildConfig, IndexConfig
+    from .index.build import EmptyCorpusError, build_index, index_status
+    from .index.embed import ModelNotFoundError
+    from .index.store import IndexError_
 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
@@ -146,7 +145,7 @@ def build(
 def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: bool, index_dir: Path | None) -> None:
     """Answer QUESTION with the most relevant passages and their sources."""
     from .api import retrieve
-    from .store import IndexError_
+    from .index.store import IndexError_
 
     overrides: dict[str, object] = {"per_article": per_article}
     if mode:
@@ -209,7 +208,7 @@ def eval_(
     """Measure retrieval quality (nDCG@10, Recall@10/100, MRR@10, latency) on a BEIR dataset."""
     from .api import get_embedder
     from .eval import build_config, cached_index, evaluate_modes, format_table, load_dataset
-    from .retriever import MODES, Retriever
+    from .search.retriever import MODES, Retriever
 
     unknown = [m for m in modes if m not in MODES]
     if unknown:
@@ -244,7 +243,7 @@ def eval_(
 @_index_option
 def serve(host: str, port: int, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Serve the chat in the browser (builds the index first if it is missing or stale)."""
-    from .ui import serve as serve_app
+    from .web.app import serve as serve_app
 
     serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
 

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .index_types import IndexConfig
-
 # Everything runs offline: never let a library reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -39,6 +37,28 @@ def default_index_dir() -> Path:
 def default_cache_dir() -> Path:
     """`QA_CACHE_DIR`, else `.qa-cache/` in the project (evaluation indexes, cached embeddings)."""
     return _env_path("QA_CACHE_DIR", ".qa-cache")
+
+
+INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
+FLAT_MAX_CHUNKS = 50_000
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """How the vector index is built and searched, and whether near-duplicate articles are folded."""
+
+    index_type: str = field(default_factory=lambda: os.environ.get("QA_INDEX_TYPE", "auto"))
+    flat_max_chunks: int = FLAT_MAX_CHUNKS  # "auto" picks flat up to this many chunks, hnsw above
+    hnsw_m: int = 32
+    ef_construction: int = 40
+    ef_search: int = 256  # recall@10 vs exact at 1M: 0.949 with 128, 0.980 with 256 (bench/results.md)
+    ivf_nprobe: int = 32
+    dedup_threshold: float | None = 0.5  # MinHash Jaccard for a syndicated copy; None keeps every copy
+
+    def validate(self) -> IndexConfig:
+        if self.index_type not in INDEX_TYPES:
+            raise ValueError(f"index type must be one of {', '.join(INDEX_TYPES)}, not {self.index_type!r}")
+        return self
 
 
 @dataclass(frozen=True)

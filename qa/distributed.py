@@ -3,7 +3,7 @@
 The build runs in two passes. First the corpus is read and chunked on the driver, exactly as the
 local build does, and the embedding texts of new or changed articles go to a Ray dataset whose
 `map_batches` runs one model per actor (`EmbedBatch`) across the cluster. Then the ordinary build
-(`qa.build.build_index`) runs with an `encode` that looks the vectors up instead of computing them,
+(`qa.index.build.build_index`) runs with an `encode` that looks the vectors up instead of computing them,
 so the index it writes (format, manifest, incremental reuse, syndicated copies) is the local one's.
 A text the job did not embed (none is expected) is embedded locally.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .build import BuildReport, ProgressCallback, build_index, content_hash, reusable_hashes
-from .chunking import Chunker, embedding_text
 from .config import BuildConfig, default_corpus_dir, default_index_dir
-from .embed import Embedder
-from .ingest import iter_articles
+from .index.build import BuildReport, ProgressCallback, build_index, content_hash, reusable_hashes
+from .index.chunking import Chunker, embedding_text
+from .index.embed import Embedder
+from .ingest.files import iter_articles
 
 BATCH_SIZE = 64  # texts per map_batches call (one model call)
 
@@ -127,7 +127,7 @@ def build_index_ray(
     embedder: Embedder | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
-    """`qa.build.build_index` with the embedding done by a Ray Data job (one model per actor)."""
+    """`qa.index.build.build_index` with the embedding done by a Ray Data job (one model per actor)."""
     corpus_dir = Path(corpus_dir or default_corpus_dir())
     index_dir = Path(index_dir or default_index_dir())
     config = config or BuildConfig()

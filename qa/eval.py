@@ -1,7 +1,7 @@
 """`qa eval`: retrieval quality on a BEIR-format dataset, through the product's own build and retrieve code.
 
 Each BEIR document becomes one `Article` (article_id = the document id); the index is built by
-`qa.build.build_from_articles` and queried with `Retriever.rank`, exactly as `qa.retrieve` does, with one
+`qa.index.build.build_from_articles` and queried with `Retriever.rank`, exactly as `qa.retrieve` does, with one
 passage per article so a document's score is its best chunk's (max aggregation). Metrics come from ranx.
 Built indexes and chunk embeddings are cached under `.qa-cache/` by content hash, so a second run only
 encodes the queries.
@@ -23,7 +23,7 @@ import numpy as np
 
 from .config import BuildConfig, ChunkingConfig, default_cache_dir
 from .records import Article
-from .retriever import MODES, Retriever, SearchOptions
+from .search.retriever import MODES, Retriever, SearchOptions
 
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
 DEPTH = 100  # documents retrieved per query (enough for Recall@100)
@@ -108,10 +108,10 @@ def cached_index(
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
     """The index of `dataset` built with `config`, from the cache when the corpus and settings are unchanged."""
-    from .build import build_from_articles
-    from .embed import Embedder
-    from .embed_cache import CachedEmbedder
-    from .store import IndexError_, read_manifest, resolve_version
+    from .index.build import build_from_articles
+    from .index.embed import Embedder
+    from .index.embed_cache import CachedEmbedder
+    from .index.store import IndexError_, read_manifest, resolve_version
 
     cache_dir = Path(cache_dir or default_cache_dir())
     settings = json.dumps({k: v for k, v in asdict(config).items() if k != "batch_size"}, sort_keys=True, default=str)
@@ -167,7 +167,7 @@ def evaluate_modes(
     overrides: dict[str, Any] | None = None,
 ) -> list[ModeResult]:
     """One `ModeResult` per mode; `overrides` set other `SearchOptions` fields for every mode."""
-    from .rerank import save_caches
+    from .search.rerank import save_caches
 
     defaults = SearchOptions()
     base = replace(defaults, **(overrides or {}))

@@ -29,7 +29,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory, embedder) -> Path:
     """A real FAISS + BM25 index of the bundled sample corpus (read-only: do not rebuild it)."""
-    from qa.build import build_index
+    from qa.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
@@ -143,7 +143,7 @@ def app_url(tmp_path_factory, sample_index) -> Iterator[str]:
 def guarded_app(tmp_path_factory, embedder) -> Iterator[tuple[str, Path, tuple[str, str]]]:
     """(URL, corpus folder, (user, password)) of an app behind basic auth (QA_AUTH) whose corpus is the sample
     plus an article full of markup (`XSS_ARTICLE`). Tests may add articles and rebuild it."""
-    from qa.build import build_index
+    from qa.index.build import build_index
 
     root = tmp_path_factory.mktemp("guarded-app")
     corpus = Path(shutil.copytree(SAMPLE_CORPUS, root / "corpus"))

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from qa.records import Passage
-from qa.ui import Reply, answer, auth_from_env, date_bound, render_reply, reply_to_api
+from qa.web.app import Reply, answer, auth_from_env, date_bound, render_reply, reply_to_api
 
 from .conftest import ROOT, copy_index
 
@@ -91,7 +91,7 @@ def test_basic_auth_from_environment_guards_the_api(guarded_app):
 def test_questions_during_a_rebuild_are_answered_from_the_old_index(tmp_path, sample_index, corpus_copy, embedder):
     import threading
 
-    from qa.build import build_index
+    from qa.index.build import build_index
 
     index = copy_index(sample_index, tmp_path / "index")
     (corpus_copy / "glacier-orchestra.txt").write_text(

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.bm25_stream import StreamingBM25
-from qa.build import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles, build_index
-from qa.lexical import LexicalIndex
+from qa.index.bm25_stream import StreamingBM25
+from qa.index.build import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles, build_index
+from qa.index.lexical import LexicalIndex
+from qa.index.store import VECTORS, VERSIONS, load_index
 from qa.records import Article
-from qa.store import VECTORS, VERSIONS, load_index
 from qa.text import sentence_spans
 from tests.conftest import SAMPLE_CORPUS
 
@@ -89,7 +89,7 @@ def test_build_streams_batches_to_disk_while_reading(embedder, tmp_path):
 
 
 def test_articles_and_chunks_round_trip_through_the_streamed_files(sample_index):
-    from qa.ingest import load_articles
+    from qa.ingest.files import load_articles
 
     index = load_index(sample_index)
     articles, _ = load_articles(SAMPLE_CORPUS)
@@ -120,7 +120,7 @@ def measure_memory(n_articles: int) -> None:  # pragma: no cover - prints figure
     import tempfile
 
     from qa.api import get_embedder
-    from qa.lexical import tokenize
+    from qa.index.lexical import tokenize
 
     embedder = get_embedder("all-MiniLM-L6-v2")
     embedder.count_tokens(["load the model"]), tokenize(["load bm25s"])  # imports and model out of the figure
@@ -143,7 +143,7 @@ def measure_incremental(n_articles: int) -> None:  # pragma: no cover - prints f
     from dataclasses import replace
 
     from qa.api import get_embedder
-    from qa.chunking import Chunker
+    from qa.index.chunking import Chunker
 
     embedder = get_embedder("all-MiniLM-L6-v2")
     index_dir = Path(tempfile.mkdtemp()) / "index"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import SPECIAL_TOKENS
-from qa.chunking import MAX_CHARS_PER_TOKEN, Chunker, embedding_text
 from qa.config import ChunkingConfig
-from qa.ingest import load_articles
+from qa.index.build import SPECIAL_TOKENS
+from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker, embedding_text
+from qa.ingest.files import load_articles
 from qa.records import Article
 
 from .conftest import SAMPLE_CORPUS

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from qa.api import retrieve
-from qa.build import build_index
 from qa.cli import main as qa_cli
-from qa.store import BuildLockedError, load_index
+from qa.index.build import build_index
+from qa.index.store import BuildLockedError, load_index
 
 from .conftest import ROOT, copy_index
 

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from qa.build import build_index
-from qa.dedup import DEFAULT_THRESHOLD, NearDuplicates, Signature
-from qa.ingest import load_articles
-from qa.retriever import Retriever
-from qa.store import load_index
+from qa.index.build import build_index
+from qa.index.dedup import DEFAULT_THRESHOLD, NearDuplicates, Signature
+from qa.index.store import load_index
+from qa.ingest.files import load_articles
+from qa.search.retriever import Retriever
 from tests.conftest import SAMPLE_CORPUS, copy_index
 
 WIRE = "002_b7d55dfd4cdbabc3.txt"  # "Russia Says It Will Not Attempt To Shoot Down Further US Missiles"

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from qa.api import get_embedder, retrieve
-from qa.build import build_index
 from qa.config import BuildConfig
-from qa.embed import Embedder, ModelNotFoundError
-from qa.store import IndexMismatchError, load_index
+from qa.index.build import build_index
+from qa.index.embed import Embedder, ModelNotFoundError
+from qa.index.store import IndexMismatchError, load_index
 
 from .conftest import SAMPLE_CORPUS
 from .test_retrieve import QUESTIONS

@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.build import build_index
 from qa.config import BuildConfig, ChunkingConfig
-from qa.retriever import Retriever, SearchOptions
-from qa.store import load_index
+from qa.index.build import build_index
+from qa.index.store import load_index
+from qa.search.retriever import Retriever, SearchOptions
 from tests.conftest import copy_index
 
 QUESTIONS = [

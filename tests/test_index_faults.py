@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from qa.api import retrieve
-from qa.build import build_index
 from qa.cli import main as qa_cli
-from qa.store import IndexError_, load_index
-from qa.ui import answer
+from qa.index.build import build_index
+from qa.index.store import IndexError_, load_index
+from qa.web.app import answer
 
 from .conftest import SAMPLE_CORPUS, copy_index
 from .test_ingest_robustness import as_unprivileged

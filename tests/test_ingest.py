@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest import iter_corpus_files, load_articles
+from qa.ingest.files import iter_corpus_files, load_articles
 
 from .conftest import SAMPLE_CORPUS
 

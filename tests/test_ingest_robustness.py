@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.build import EmptyCorpusError, build_index
 from qa.cli import main as qa_cli
-from qa.ingest import MAX_ARTICLE_BYTES, load_articles
+from qa.index.build import EmptyCorpusError, build_index
+from qa.ingest.files import MAX_ARTICLE_BYTES, load_articles
 
 GOOD = (
     "Harbour authority opens new ferry terminal\n\nMarch 3, 2021\n\n"
@@ -136,7 +136,7 @@ def as_unprivileged(command: list[str]) -> list[str]:
 
 INGEST = """
 import json, sys
-from qa.ingest import load_articles
+from qa.ingest.files import load_articles
 articles, skipped = load_articles(sys.argv[1])
 result = {"articles": {a.article_id: a.text for a in articles}, "skipped": {s.path: s.reason for s in skipped}}
 print(json.dumps(result))

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.build import SPECIAL_TOKENS
-from qa.chunking import Chunker, embedding_text, whitespace_token_counter
-from qa.clean import clean_page
 from qa.config import ChunkingConfig
+from qa.index.build import SPECIAL_TOKENS
+from qa.index.chunking import Chunker, embedding_text, whitespace_token_counter
+from qa.ingest.clean import clean_page
 from qa.records import Article
 from qa.text import clean_unicode, normalize_space, sentence_spans
 

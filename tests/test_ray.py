@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.api import retrieve
-from qa.store import load_index, read_vectors
+from qa.index.store import load_index, read_vectors
 
 from .conftest import SAMPLE_CORPUS
 from .test_retrieve import QUESTIONS
@@ -43,9 +43,9 @@ def test_ray_build_writes_the_vectors_and_index_of_the_local_build(tmp_path, loc
 
 @pytest.mark.slow
 def test_an_unchanged_corpus_sends_nothing_to_the_cluster(tmp_path, local_ray, embedder):
-    from qa.build import build_index, reusable_hashes
     from qa.config import BuildConfig, ChunkingConfig
     from qa.distributed import texts_to_embed
+    from qa.index.build import build_index, reusable_hashes
 
     index_dir = tmp_path / "index"
     build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)

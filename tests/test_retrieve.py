@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from qa import Passage, retrieve
 from qa.cli import main
-from qa.store import MANIFEST, IndexMismatchError, IndexNotFoundError, load_index, resolve_version
+from qa.index.store import MANIFEST, IndexMismatchError, IndexNotFoundError, load_index, resolve_version
 
 # (question, article that answers it, words the highlighted sentence must contain)
 QUESTIONS = [

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa.records import Passage
-from qa.ui import Reply, answer, render_card, render_question, render_reply
+from qa.web.app import Reply, answer, render_card, render_question, render_reply
 
 from .conftest import ROOT, copy_index
 
@@ -183,7 +183,7 @@ def test_index_notices_name_no_absolute_path(tmp_path, sample_index, monkeypatch
 def test_server_binds_loopback_by_default():
     import inspect
 
-    from qa import ui
+    from qa.web import app as ui
     from qa.cli import serve
 
     host = next(p for p in serve.params if p.name == "host")

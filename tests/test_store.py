@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.build import build_index
 from qa.config import BuildConfig
-from qa.index_types import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_index_type, index_params
-from qa.retriever import Retriever, SearchOptions
-from qa.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
+from qa.index.build import build_index
+from qa.index.dense import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_index_type, index_params
+from qa.index.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
+from qa.search.retriever import Retriever, SearchOptions
 from tests.conftest import SAMPLE_CORPUS, copy_index
 
 QUESTIONS = [

@@ -9,15 +9,15 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .chunking import embedding_text
-from .embed import Embedder
+from ..index.chunking import embedding_text
+from ..index.embed import Embedder
+from ..index.lexical import stem_words
+from ..index.store import IndexData, load_index
+from ..records import Passage
+from ..text import normalize_space
 from .followup import expand_query
 from .highlight import best_sentence
-from .lexical import stem_words
-from .records import Passage
 from .rerank import get_reranker
-from .store import IndexData, load_index
-from .text import normalize_space
 
 MODES = ("dense", "lexical", "hybrid", "hybrid+rerank")
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs

@@ -6,8 +6,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
-from .lexical import stem_words
-from .text import sentence_spans
+from ..index.lexical import stem_words
+from ..text import sentence_spans
 
 _NUMBER = re.compile(r"\d")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")

@@ -116,7 +116,7 @@ class IndexData:
     path: Path
     manifest: dict[str, Any]
     dense: Any  # faiss.Index
-    lexical: Any  # qa.lexical.LexicalIndex
+    lexical: Any  # qa.index.lexical.LexicalIndex
     chunk_rows: np.ndarray  # (n_chunks, 3) int32: article index, start, end
     articles: list[dict[str, Any]]
     text_blob: np.ndarray  # uint8, memory-mapped
@@ -138,7 +138,7 @@ class IndexData:
 
 def load_index(index_dir: Path, expected_model: str | None = None) -> IndexData:
     """Load the served index, checking its manifest (and its model, when `expected_model` is given)."""
-    from .index_types import read_dense
+    from .dense import read_dense
     from .lexical import LexicalIndex
 
     version_dir = resolve_version(Path(index_dir))

@@ -16,33 +16,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
-FLAT_MAX_CHUNKS = 50_000
+from ..config import FLAT_MAX_CHUNKS, INDEX_TYPES, IndexConfig
+
 ADD_BATCH = 65_536  # vectors added to FAISS at a time, so a memory-mapped source is never copied whole
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    """How the vector index is built and searched, and whether near-duplicate articles are folded."""
-
-    index_type: str = field(default_factory=lambda: os.environ.get("QA_INDEX_TYPE", "auto"))
-    flat_max_chunks: int = FLAT_MAX_CHUNKS  # "auto" picks flat up to this many chunks, hnsw above
-    hnsw_m: int = 32
-    ef_construction: int = 40
-    ef_search: int = 256  # recall@10 vs exact at 1M: 0.949 with 128, 0.980 with 256 (bench/results.md)
-    ivf_nprobe: int = 32
-    dedup_threshold: float | None = 0.5  # MinHash Jaccard for a syndicated copy; None keeps every copy
-
-    def validate(self) -> IndexConfig:
-        if self.index_type not in INDEX_TYPES:
-            raise ValueError(f"index type must be one of {', '.join(INDEX_TYPES)}, not {self.index_type!r}")
-        return self
 
 
 def choose_index_type(n_chunks: int, config: IndexConfig) -> str:

@@ -24,8 +24,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .embed_cache import VectorCache, text_key
-from .text import sentence_spans
+from ..index.embed_cache import VectorCache, text_key
+from ..text import sentence_spans
 
 RERANKER_ENV = "QA_RERANKER"
 DEFAULT_RERANKER = "sentences"

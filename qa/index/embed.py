@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config as _config  # noqa: F401  (sets HF_HUB_OFFLINE before transformers loads)
+from .. import config as _config  # noqa: F401  (sets HF_HUB_OFFLINE before transformers loads)
 
 
 class ModelNotFoundError(RuntimeError):

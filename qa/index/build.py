@@ -22,12 +22,12 @@ import numpy as np
 
 from .bm25_stream import StreamingBM25
 from .chunking import Chunker, embedding_text
-from .config import BuildConfig, default_corpus_dir, default_index_dir
+from ..config import BuildConfig, default_corpus_dir, default_index_dir
 from .dedup import NUM_PERM, NearDuplicates, Signature
 from .embed import Embedder
-from .index_types import build_dense, choose_index_type, index_params
-from .ingest import Skipped, iter_articles, iter_corpus_files
-from .records import Article
+from .dense import build_dense, choose_index_type, index_params
+from ..ingest.files import Skipped, iter_articles, iter_corpus_files
+from ..records import Article
 from .store import MINHASH, IndexError_, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
 
 # on_progress(stage, done, total): stages are "read", "embed" (articles done) and "index".
@@ -47,7 +47,7 @@ class EmptyCorpusError(ValueError):
 
 
 class EmbedderLike(Protocol):
-    """What a build needs of an embedder (`qa.embed.Embedder`, a cached or int8 one, ...)."""
+    """What a build needs of an embedder (`qa.index.embed.Embedder`, a cached or int8 one, ...)."""
 
     model_name: str
 

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .text import normalize_space, sentence_spans
+from ..text import normalize_space, sentence_spans
 
 # Lines that are page furniture, never story text (matched against the whole stripped line).
 _CLUTTER_LINE = re.compile(

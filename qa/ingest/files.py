@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..records import Article
+from ..text import clean_unicode
 from .clean import clean_page, parse_date
-from .records import Article
-from .text import clean_unicode
 
 SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a .json file is parsed whole

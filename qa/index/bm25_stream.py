@@ -1,6 +1,6 @@
 """A BM25 index built batch by batch, so a build never holds every chunk's tokens at once.
 
-Each batch is tokenized exactly as `qa.lexical.tokenize` does (bm25s, stop-words, Snowball stems);
+Each batch is tokenized exactly as `qa.index.lexical.tokenize` does (bm25s, stop-words, Snowball stems);
 only each chunk's distinct term ids and counts are kept (what the index stores anyway). `finish`
 computes the same scores as `bm25s.BM25.index` (Lucene BM25, k1 1.5, b 0.75) and returns a
 `LexicalIndex`.

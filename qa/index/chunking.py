@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from .config import ChunkingConfig
-from .records import Article, Chunk
-from .text import sentence_spans, word_spans
+from ..config import ChunkingConfig
+from ..records import Article, Chunk
+from ..text import sentence_spans, word_spans
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -91,7 +91,7 @@ class CachedEmbedder:
     """Any embedder (`encode(texts)` -> unit vectors) with a `VectorCache` in front of it.
 
     Attributes other than `encode`/`encode_query` (model_name, max_tokens, count_tokens, ...) are the
-    wrapped embedder's, so it can stand in for a `qa.embed.Embedder` in a build.
+    wrapped embedder's, so it can stand in for a `qa.index.embed.Embedder` in a build.
     """
 
     def __init__(self, embedder, cache_dir: Path, model_name: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The Gradio chat: a thin layer over `qa.retrieve`, `qa.api.get_retriever` and `qa.build.build_index`.
+"""The Gradio chat: a thin layer over `qa.retrieve`, `qa.api.get_retriever` and `qa.index.build.build_index`.
 
 Article text is data, never markup. Chat messages are rendered as HTML (Markdown rendering is off), and
 every string that comes from an article or the index goes through `html.escape` before it is placed in
@@ -20,10 +20,10 @@ from typing import Any
 
 import gradio as gr
 
-from .api import get_embedder, get_retriever, retrieve
-from .config import PROJECT_ROOT, BuildConfig, default_corpus_dir, default_index_dir
-from .records import Passage
-from .store import IndexError_, IndexNotFoundError
+from ..api import get_embedder, get_retriever, retrieve
+from ..config import PROJECT_ROOT, BuildConfig, default_corpus_dir, default_index_dir
+from ..index.store import IndexError_, IndexNotFoundError
+from ..records import Passage
 
 log = logging.getLogger(__name__)
 
@@ -451,7 +451,7 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None):
         return shown, questions, ""
 
     def rebuild(progress=gr.Progress()):  # noqa: B008  (gradio injects the tracker through the default)
-        from .build import build_index
+        from ..index.build import build_index
 
         def on_progress(stage: str, done: int, total: int) -> None:
             label, lo, hi = BUILD_STAGES.get(stage, (stage, 0.0, 1.0))
@@ -611,8 +611,8 @@ def queue_settings() -> tuple[int, int]:
 
 def ensure_index(corpus_dir: Path, index_dir: Path) -> None:
     """Build the index when it is missing or stale, printing progress."""
-    from .build import build_index, index_status
-    from .cli import _ProgressPrinter
+    from ..cli import _ProgressPrinter
+    from ..index.build import build_index, index_status
 
     status = index_status(corpus_dir, index_dir)
     if status == "fresh":
