@@ -12,7 +12,8 @@ import numpy as np
 
 from qa.index.embed import Embedder
 from qa.index.store import load_index, read_vectors
-from qa.search.retriever import MODES, Retriever, options_from
+from qa.search.options import MODES, options_from
+from qa.search.retriever import Retriever
 
 from .synthetic import VectorSource
 

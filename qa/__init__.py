@@ -3,7 +3,7 @@
 from .api import get_retriever, retrieve
 from .index.build import BuildReport, build_index
 from .records import Article, Chunk, Passage
-from .search.retriever import SearchOptions
+from .search.options import SearchOptions
 
 __all__ = ["Article", "BuildReport", "Chunk", "Passage", "SearchOptions", "build_index", "get_retriever", "retrieve"]
 __version__ = "0.1.0"

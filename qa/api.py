@@ -13,9 +13,10 @@ from pathlib import Path
 
 from .config import default_index_dir
 from .index.embed import Embedder
-from .index.store import IndexError_, current_version_id, load_index
+from .index.store import IndexStoreError, current_version_id, load_index
 from .records import Passage
-from .search.retriever import Retriever, SearchOptions, options_from
+from .search.options import SearchOptions, options_from
+from .search.retriever import Retriever
 
 _lock = threading.Lock()
 _retrievers: dict[str, tuple[str | None, Retriever]] = {}
@@ -47,7 +48,7 @@ def get_retriever(index_dir: Path | str | None = None) -> Retriever:
         try:
             # An explicitly configured model must match the index's; otherwise use the index's own model.
             index = load_index(index_dir, expected_model=os.environ.get("QA_MODEL") or None)
-        except IndexError_ as exc:
+        except IndexStoreError as exc:
             if cached is None:
                 raise
             # Keep answering from the last good index rather than failing every question.

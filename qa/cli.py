@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import click
 
 from .config import default_cache_dir, default_corpus_dir, default_index_dir
 
+# The app's queue: how many questions run at once (retrieval is CPU-bound and releases the GIL in FAISS and
+# the encoder) and how many may wait before new ones are turned away with "queue full".
+DEFAULT_CONCURRENCY = 4
+DEFAULT_MAX_QUEUE = 64
 STAGE_LABELS = {"read": "Reading articles", "chunk": "Chunking", "embed": "Embedding chunks", "index": "Writing index"}
 
 
@@ -33,7 +38,7 @@ def _index_option(f):
     )(f)
 
 
-class _ProgressPrinter:
+class ProgressPrinter:
     """Click progress bars, one per pipeline stage."""
 
     def __init__(self) -> None:
@@ -98,14 +103,14 @@ def build(
     from .config import BuildConfig, IndexConfig
     from .index.build import EmptyCorpusError, build_index, index_status
     from .index.embed import ModelNotFoundError
-    from .index.store import IndexError_
+    from .index.store import IndexStoreError
 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
     if if_stale and not full and index_status(corpus_dir, index_dir) == "fresh":
         click.echo(f"Index at {index_dir} is up to date.")
         return
-    progress = _ProgressPrinter()
+    progress = ProgressPrinter()
     try:
         config = BuildConfig(index=IndexConfig(index_type=index_type)) if index_type else None
         if ray_address:
@@ -120,7 +125,7 @@ def build(
         OSError,  # a missing corpus, an unwritable index folder, a full disk: the served index is untouched
         EmptyCorpusError,
         ModelNotFoundError,
-        IndexError_,
+        IndexStoreError,
         ValueError,
         RuntimeError,  # --ray without Ray installed, or a cluster that cannot be reached
     ) as exc:
@@ -145,14 +150,14 @@ def build(
 def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: bool, index_dir: Path | None) -> None:
     """Answer QUESTION with the most relevant passages and their sources."""
     from .api import retrieve
-    from .index.store import IndexError_
+    from .index.store import IndexStoreError
 
     overrides: dict[str, object] = {"per_article": per_article}
     if mode:
         overrides["mode"] = mode
     try:
         passages = retrieve(question, k=k, index_dir=index_dir, **overrides)
-    except (ValueError, IndexError_) as exc:
+    except (ValueError, IndexStoreError) as exc:
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
@@ -208,7 +213,8 @@ def eval_(
     """Measure retrieval quality (nDCG@10, Recall@10/100, MRR@10, latency) on a BEIR dataset."""
     from .api import get_embedder
     from .eval import build_config, cached_index, evaluate_modes, format_table, load_dataset
-    from .search.retriever import MODES, Retriever
+    from .search.options import MODES
+    from .search.retriever import Retriever
 
     unknown = [m for m in modes if m not in MODES]
     if unknown:
@@ -217,7 +223,7 @@ def eval_(
         dataset = load_dataset(dataset_dir, split)
         config = build_config(model, chunk_tokens, overlap_tokens)
         embedder = get_embedder(config.model)
-        progress = _ProgressPrinter()
+        progress = ProgressPrinter()
         index_dir = cached_index(dataset, config, embedder=embedder, on_progress=progress)
         progress.close()
         retriever = Retriever.open(index_dir, embedder)
@@ -236,6 +242,61 @@ def eval_(
     click.echo(format_table(results))
 
 
+def auth_from_env(value: str | None = None) -> tuple[str, str] | None:
+    """Basic-auth credentials from `QA_AUTH="user:password"`; None when unset."""
+    value = os.environ.get("QA_AUTH", "") if value is None else value
+    if not value.strip():
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError('QA_AUTH must look like "user:password"')
+    return user.strip(), password
+
+
+def queue_settings() -> tuple[int, int]:
+    """(concurrency, max queue size) from `QA_CONCURRENCY` and `QA_MAX_QUEUE`."""
+    return (
+        int(os.environ.get("QA_CONCURRENCY") or DEFAULT_CONCURRENCY),
+        int(os.environ.get("QA_MAX_QUEUE") or DEFAULT_MAX_QUEUE),
+    )
+
+
+def ensure_index(corpus_dir: Path, index_dir: Path) -> None:
+    """Build the index when it is missing or stale, printing progress."""
+    from .index.build import build_index, index_status
+
+    status = index_status(corpus_dir, index_dir)
+    if status == "fresh":
+        return
+    print(f"Index is {status}; building it from {corpus_dir} ...", flush=True)
+    progress = ProgressPrinter()
+    try:
+        report = build_index(corpus_dir, index_dir, on_progress=progress)
+    finally:
+        progress.close()
+    print(report.summary(), flush=True)
+
+
+def serve_app(
+    host: str = "127.0.0.1", port: int = 7860, corpus_dir: Path | None = None, index_dir: Path | None = None
+) -> None:
+    """Build the index if needed, load it and the model, and serve the chat until interrupted."""
+    from .api import retrieve
+    from .web.app import build_app, launch
+
+    corpus_dir = Path(corpus_dir or default_corpus_dir())
+    index_dir = Path(index_dir or default_index_dir())
+    auth = auth_from_env()  # a malformed QA_AUTH fails before anything slow
+    concurrency, max_queue = queue_settings()
+    try:
+        ensure_index(corpus_dir, index_dir)
+        retrieve("warm up", k=1, index_dir=index_dir)  # load the index and the model before the first question
+    except Exception as exc:  # serve anyway: the page says what is wrong and offers "Rebuild index"
+        print(f"warning: the index is not ready: {exc}", flush=True)
+    demo = build_app(corpus_dir, index_dir)
+    launch(demo, host=host, port=port, auth=auth, concurrency=concurrency, max_queue=max_queue)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="QA_HOST", help="Interface to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, envvar="QA_PORT")
@@ -243,9 +304,10 @@ def eval_(
 @_index_option
 def serve(host: str, port: int, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Serve the chat in the browser (builds the index first if it is missing or stale)."""
-    from .web.app import serve as serve_app
-
-    serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    try:
+        serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+    except ValueError as exc:  # a malformed QA_AUTH or queue setting
+        _fail(str(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

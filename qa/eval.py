@@ -23,7 +23,8 @@ import numpy as np
 
 from .config import BuildConfig, ChunkingConfig, default_cache_dir
 from .records import Article
-from .search.retriever import MODES, Retriever, SearchOptions
+from .search.options import MODES, SearchOptions
+from .search.retriever import Retriever
 
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
 DEPTH = 100  # documents retrieved per query (enough for Recall@100)
@@ -111,7 +112,7 @@ def cached_index(
     from .index.build import build_from_articles
     from .index.embed import Embedder
     from .index.embed_cache import CachedEmbedder
-    from .index.store import IndexError_, read_manifest, resolve_version
+    from .index.store import IndexStoreError, read_manifest, resolve_version
 
     cache_dir = Path(cache_dir or default_cache_dir())
     settings = json.dumps({k: v for k, v in asdict(config).items() if k != "batch_size"}, sort_keys=True, default=str)
@@ -120,7 +121,7 @@ def cached_index(
     try:
         read_manifest(resolve_version(index_dir))
         return index_dir
-    except IndexError_:
+    except IndexStoreError:
         pass
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
     cached = CachedEmbedder(embedder, cache_dir / "embeddings" / _safe(config.model))
@@ -170,10 +171,10 @@ def evaluate_modes(
     from .search.rerank import save_caches
 
     defaults = SearchOptions()
-    base = replace(defaults, **(overrides or {}))
+    base = defaults.with_(**(overrides or {}))
     results = []
     for mode in modes:
-        options = replace(base, mode=mode).validate()
+        options = replace(base, mode=mode)
         retriever.rank(next(iter(dataset.queries.values())), options=options)  # warm-up: load lazily built parts
         run, latencies = run_queries(retriever, dataset.queries, options)
         save_caches()

@@ -8,8 +8,11 @@ import re
 
 import pytest
 
+from qa.cli import auth_from_env
 from qa.records import Passage
-from qa.web.app import Reply, answer, auth_from_env, date_bound, render_reply, reply_to_api
+from qa.search.options import parse_date_bound as date_bound
+from qa.web.render import render_reply
+from qa.web.reply import Reply, answer, reply_to_api
 
 from .conftest import ROOT, copy_index
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from qa.api import retrieve
 from qa.cli import main as qa_cli
-from qa.web.app import answer, render_reply
+from qa.web.render import render_reply
+from qa.web.reply import answer
 
 # name -> (question, what it must get: "refused" = a clear message, "answered" = passages)
 BAD_QUESTIONS: dict[str, tuple[object, str]] = {

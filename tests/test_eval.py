@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qa.cli import main
 from qa.eval import METRICS, load_dataset, score_run
-from qa.search.retriever import MODES
+from qa.search.options import MODES
 
 DOCS = {
     "d1": ("Cruise missiles", "Four warships in the Caspian Sea launched 26 cruise missiles at targets in Syria."),

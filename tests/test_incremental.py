@@ -10,7 +10,8 @@ import pytest
 from qa.config import BuildConfig, ChunkingConfig
 from qa.index.build import build_index
 from qa.index.store import load_index
-from qa.search.retriever import Retriever, SearchOptions
+from qa.search.options import SearchOptions
+from qa.search.retriever import Retriever
 from tests.conftest import copy_index
 
 QUESTIONS = [

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from qa.api import retrieve
 from qa.cli import main as qa_cli
 from qa.index.build import build_index
-from qa.index.store import IndexError_, load_index
-from qa.web.app import answer
+from qa.index.store import IndexStoreError, load_index
+from qa.web.reply import answer
 
 from .conftest import SAMPLE_CORPUS, copy_index
 from .test_ingest_robustness import as_unprivileged
@@ -104,7 +104,7 @@ def damaged(request, tmp_path, sample_index) -> Path:
 
 @pytest.mark.parametrize("damaged", list(FAULTS), indirect=True)
 def test_damaged_index_gives_a_clear_message_and_the_way_out(damaged):
-    with pytest.raises(IndexError_) as caught:
+    with pytest.raises(IndexStoreError) as caught:
         retrieve(QUESTION, index_dir=damaged)
     assert "qa build" in str(caught.value)
 
@@ -126,7 +126,7 @@ def test_rebuilding_a_damaged_index_fixes_it(damaged, embedder):
 
 def test_configured_model_differs_from_the_index(sample_index, tmp_path, monkeypatch):
     index = copy_index(sample_index, tmp_path / "index")
-    with pytest.raises(IndexError_, match="qa build"):
+    with pytest.raises(IndexStoreError, match="qa build"):
         load_index(index, expected_model="all-MiniLM-L6-v2-int8")
 
 

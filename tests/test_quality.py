@@ -12,8 +12,8 @@ from qa.index.chunking import embedding_text
 from qa.index.embed import resolve_model_path
 from qa.search.followup import expand_query, looks_incomplete
 from qa.search.highlight import best_sentence
+from qa.search.options import MODES, SearchOptions
 from qa.search.rerank import create_reranker, get_reranker, is_cross_encoder
-from qa.search.retriever import MODES, SearchOptions
 from qa.text import normalize_space, sentence_spans
 
 from .test_retrieve import QUESTIONS

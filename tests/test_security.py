@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from qa.records import Passage
-from qa.web.app import Reply, answer, render_card, render_question, render_reply
+from qa.web.render import render_card, render_question, render_reply
+from qa.web.reply import Reply, answer
 
 from .conftest import ROOT, copy_index
 
@@ -107,7 +108,7 @@ def test_rendering_keeps_article_content_inert(payload, url):
 )
 def test_no_input_reads_files_outside_the_index(sample_index, attack):
     question = attack.pop("question", "How many cruise missiles were fired?")
-    reply = answer(question, attack.pop("history", None), index_dir=sample_index, **attack)
+    reply = answer(question, attack.pop("history", None), attack, index_dir=sample_index)
     assert "root:" not in json.dumps(reply.__dict__, default=str)
 
 
@@ -183,13 +184,13 @@ def test_index_notices_name_no_absolute_path(tmp_path, sample_index, monkeypatch
 def test_server_binds_loopback_by_default():
     import inspect
 
-    from qa.web import app as ui
-    from qa.cli import serve
+    from qa.cli import serve, serve_app
+    from qa.web.app import launch
 
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"
-    assert inspect.signature(ui.serve).parameters["host"].default == "127.0.0.1"
-    assert inspect.signature(ui.launch).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve_app).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(launch).parameters["host"].default == "127.0.0.1"
     assert "HOST ?= 127.0.0.1" in (ROOT / "Makefile").read_text()
 
 

@@ -13,7 +13,8 @@ from qa.config import BuildConfig
 from qa.index.build import build_index
 from qa.index.dense import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_index_type, index_params
 from qa.index.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
-from qa.search.retriever import Retriever, SearchOptions
+from qa.search.options import SearchOptions
+from qa.search.retriever import Retriever
 from tests.conftest import SAMPLE_CORPUS, copy_index
 
 QUESTIONS = [

@@ -28,7 +28,7 @@ from .embed import Embedder
 from .dense import build_dense, choose_index_type, index_params
 from ..ingest.files import Skipped, iter_articles, iter_corpus_files
 from ..records import Article
-from .store import MINHASH, IndexError_, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
+from .store import MINHASH, IndexStoreError, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
 
 # on_progress(stage, done, total): stages are "read", "embed" (articles done) and "index".
 ProgressCallback = Callable[[str, int, int], None]
@@ -117,7 +117,7 @@ def index_status(
     config = config or BuildConfig()
     try:
         manifest = read_manifest(resolve_version(index_dir))
-    except IndexError_:
+    except IndexStoreError:
         return "missing"
     same_settings = all(manifest.get(k) == v for k, v in _settings(config).items())
     if same_settings and manifest.get("corpus_fingerprint") == corpus_fingerprint(corpus_dir):
@@ -191,7 +191,7 @@ class _Previous:
         try:
             version = resolve_version(index_dir)
             manifest = read_manifest(version)
-        except IndexError_ as exc:
+        except IndexStoreError as exc:
             return None, f"no usable index ({type(exc).__name__})"
         changed = [k for k, v in _settings(config).items() if manifest.get(k) != v]
         if manifest.get("max_seq_length") != max_tokens:

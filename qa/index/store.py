@@ -47,23 +47,23 @@ MINHASH = "minhash.u64"  # one MinHash row per article (qa/dedup.py), so unchang
 KEEP_VERSIONS = 2  # the new one and the one before it, which readers may still be opening
 
 
-class IndexError_(RuntimeError):
+class IndexStoreError(RuntimeError):
     """Base class for index problems; messages say how to fix them."""
 
 
-class IndexNotFoundError(IndexError_):
+class IndexNotFoundError(IndexStoreError):
     pass
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexStoreError):
     pass
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexStoreError):
     pass
 
 
-class BuildLockedError(IndexError_):
+class BuildLockedError(IndexStoreError):
     pass
 
 

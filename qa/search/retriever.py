@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -17,38 +17,10 @@ from ..records import Passage
 from ..text import normalize_space
 from .followup import expand_query
 from .highlight import best_sentence
+from .options import Fusion, Mode, SearchOptions
 from .rerank import get_reranker
 
-MODES = ("dense", "lexical", "hybrid", "hybrid+rerank")
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    """Per-call retrieval options; the defaults are what `qa.retrieve` uses."""
-
-    k: int = 5
-    mode: str = "hybrid"
-    fusion: str = "mix"  # "mix": weighted sum of normalised scores; "rrf": reciprocal rank fusion
-    dense_weight: float = 0.7  # share of the dense score in "mix" (0.6-0.8 tie on SciFact train; 0.5: -0.015)
-    rrf_k: int = 60
-    candidates: int = 100  # how many chunks each retriever contributes before fusion
-    rerank_depth: int = 10  # "hybrid+rerank": how many fused chunks the reranker reorders
-    rerank_weight: float = 0.5  # share of the reranker in the reordered score (the rest is the fused score)
-    reranker: str | None = None  # "sentences" or a model folder; None: QA_RERANKER, else "sentences"
-    per_article: bool = False  # at most one passage per article
-    sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all
-    date_from: str | None = None  # ISO dates, inclusive; articles without a full date are dropped
-    date_to: str | None = None
-
-    def validate(self) -> SearchOptions:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if self.fusion not in ("mix", "rrf"):
-            raise ValueError(f"fusion must be 'mix' or 'rrf', not {self.fusion!r}")
-        if not 1 <= self.k <= 100:
-            raise ValueError(f"k must be between 1 and 100, not {self.k}")
-        return self
 
 
 def validate_question(question: object) -> str:
@@ -88,19 +60,20 @@ class Retriever:
         self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
     ) -> list[Passage]:
         """The best passages for `question` (a follow-up is resolved against `history`), best first."""
-        options = (options or SearchOptions()).validate()
+        options = options or SearchOptions()
         question = validate_question(question)
-        ranked = self.rank(question, history, options)
+        terms = stem_words(question)
+        ranked = self._rank(expand_query(question, history), options)
         # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
         # One call for all passages, so the question is encoded once.
-        reranker = get_reranker(options.reranker, self.embedder) if options.mode == "hybrid+rerank" else None
+        reranker = get_reranker(options.reranker, self.embedder) if options.mode is Mode.HYBRID_RERANK else None
         sentence_scores = getattr(reranker, "sentence_scores", None)
         per_passage = (
             sentence_scores(question, [self.index.chunk_text(cid) for cid, _ in ranked])
             if sentence_scores and ranked
             else [None] * len(ranked)
         )
-        idf = self.index.lexical.idf(stem_words(question))  # the same for every passage
+        idf = self.index.lexical.idf(terms)  # the same for every passage
         return [
             self._passage(cid, score, question, idf, dense)
             for (cid, score), dense in zip(ranked, per_passage, strict=True)
@@ -110,17 +83,17 @@ class Retriever:
         self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
     ) -> list[tuple[int, float]]:
         """(chunk id, score) of the top `options.k` chunks after fusion, reranking, filters and dedup."""
-        options = (options or SearchOptions()).validate()
-        query = expand_query(validate_question(question), history)
+        return self._rank(expand_query(validate_question(question), history), options or SearchOptions())
+
+    def _rank(self, query: str, options: SearchOptions) -> list[tuple[int, float]]:
         n_chunks = self.index.n_chunks
         if n_chunks == 0:
             return []
-        filtered = bool(options.sources or options.date_from or options.date_to or options.per_article)
-        n_candidates = min(n_chunks, options.candidates * (10 if filtered else 1))
+        n_candidates = min(n_chunks, options.candidates * (10 if options.filtered else 1))
 
         scores = self._scores(query, options, n_candidates)
         order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
-        if options.mode == "hybrid+rerank":
+        if options.mode is Mode.HYBRID_RERANK:
             head = self._select(order, replace(options, per_article=False), options.rerank_depth)
             scores = self._rerank(query, head, scores, options)
             order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
@@ -172,27 +145,33 @@ class Retriever:
         """Fused score of each candidate chunk."""
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
-        vector = self.embedder.encode_query(query) if options.mode != "lexical" else None
+        vector = self.embedder.encode_query(query) if options.mode is not Mode.LEXICAL else None
         if vector is not None:
             # One query is searched fastest on one thread (10 ms vs 13 ms at 100k here, far less under load);
             # the setting is per calling thread, so concurrent requests and builds are unaffected.
             faiss.omp_set_num_threads(1)
             sims, ids = self.index.dense.search(vector.reshape(1, -1), n)
             dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-        if options.mode != "dense":
-            all_scores = self.index.lexical.scores(query)
+        all_scores = None
+        if options.mode is not Mode.DENSE:
+            all_scores = self.index.lexical.scores(query)  # every chunk, once per query
             top = np.argpartition(-all_scores, n - 1)[:n] if n < len(all_scores) else np.arange(len(all_scores))
             lexical = {int(i): float(all_scores[i]) for i in top if all_scores[i] > 0}
-        if options.mode == "dense":
+        if options.mode is Mode.DENSE:
             return dense
-        if options.mode == "lexical":
+        if options.mode is Mode.LEXICAL:
             return lexical
-        if options.fusion == "rrf":
+        if options.fusion is Fusion.RRF:
             return _rrf([dense, lexical], options.rrf_k)
-        return self._mix(query, vector, dense, lexical, options.dense_weight)
+        return self._mix(vector, dense, all_scores, lexical, options.dense_weight)
 
     def _mix(
-        self, query: str, vector: np.ndarray, dense: dict[int, float], lexical: dict[int, float], weight: float
+        self,
+        vector: np.ndarray,
+        dense: dict[int, float],
+        all_lexical: np.ndarray,
+        lexical: dict[int, float],
+        weight: float,
     ) -> dict[int, float]:
         """weight * cosine + (1 - weight) * BM25 / best BM25, over the union of both candidate lists."""
         ids = sorted(set(dense) | set(lexical))
@@ -201,8 +180,7 @@ class Retriever:
             vectors = self.index.dense.reconstruct_batch(np.array(missing, dtype=np.int64))
             dense.update({i: float(v @ vector) for i, v in zip(missing, vectors, strict=True)})
         if len(lexical) < len(ids):
-            all_scores = self.index.lexical.scores(query)
-            lexical = {i: float(all_scores[i]) for i in ids}
+            lexical = {i: float(all_lexical[i]) for i in ids}
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         return {i: weight * dense[i] + (1 - weight) * lexical[i] / top_lexical for i in ids}
 
@@ -273,8 +251,3 @@ def _rrf(rankings: list[dict[int, float]], k: int) -> dict[int, float]:
         for rank, cid in enumerate(sorted(scores, key=lambda c: scores[c], reverse=True)):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank + 1)
     return fused
-
-
-def options_from(k: int = 5, **overrides: object) -> SearchOptions:
-    """SearchOptions with `k` and any overrides (unknown names are an error)."""
-    return replace(SearchOptions(k=k), **overrides)
