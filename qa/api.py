@@ -23,6 +23,7 @@ _retrievers: dict[str, tuple[str | None, Retriever]] = {}
 _failed_versions: dict[str, str | None] = {}  # a published version that would not load, per index folder
 log = logging.getLogger(__name__)
 _embedders: dict[str, Embedder] = {}
+_registered: set[str] = set()  # models of `register_embedder`
 
 
 def get_embedder(model: str) -> Embedder:
@@ -31,6 +32,13 @@ def get_embedder(model: str) -> Embedder:
         if model not in _embedders:
             _embedders[model] = Embedder(model)
         return _embedders[model]
+
+
+def register_embedder(embedder) -> None:
+    """Use `embedder` for every index whose manifest names `embedder.model_name` (e.g. a test embedder)."""
+    with _lock:
+        _embedders[embedder.model_name] = embedder
+        _registered.add(embedder.model_name)
 
 
 def get_retriever(index_dir: Path | str | None = None) -> Retriever:
