@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..text import normalize_space, sentence_spans
+from .boilerplate import LineModel, default_model, page_lines
+from .dates import parse_date
+from .metadata import find_date, find_publisher, find_title, headline_text
 
 # Lines that are page furniture, never story text (matched against the whole stripped line).
 _CLUTTER_LINE = re.compile(
@@ -45,43 +49,6 @@ _OUTLET_WORDS = re.compile(
 # Section labels such as "Weapons of Mass Destruction (WMD)".
 _SECTION_LABEL = re.compile(r"^[\w ,&'-]{3,60}\([A-Z]{2,6}\)$")
 
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]
-    )
-}
-_MONTH = (
-    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-_DATE_PATTERNS = [
-    # April 10, 2017 / Thursday, October 31
-    re.compile(_WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?", re.I),
-    # 10 April 2017
-    re.compile(_WEEKDAY + r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>\d{4})", re.I),
-    # 13:51 12.04.2018 / 12.04.2018 / 12/04/2018 (day first, as European sites print it)
-    re.compile(r"(?:\d{1,2}:\d{2}\s+)?(?P<day>\d{1,2})[./](?P<monthnum>\d{1,2})[./](?P<year>\d{4})"),
-    # 2017-04-10
-    re.compile(r"(?P<year>\d{4})-(?P<monthnum>\d{2})-(?P<day>\d{2})"),
-]
-# A line that is mostly a date: the date plus at most a few words such as "Written by" or "(updated …)".
-_MAX_DATE_LINE_EXTRA_WORDS = 4
-
 
 @dataclass
 class CleanPage:
@@ -91,29 +58,8 @@ class CleanPage:
     text: str  # clean paragraphs joined by blank lines
 
 
-def parse_date(text: str) -> tuple[str, int, int] | None:
-    """Find a date in `text`: (as ISO or as printed, match start, match end), or None."""
-    for pattern in _DATE_PATTERNS:
-        match = pattern.search(text)
-        if not match:
-            continue
-        parts = match.groupdict()
-        month = parts.get("monthnum")
-        month_num = int(month) if month else _month_number(parts["month"])
-        day = int(parts["day"])
-        if not (1 <= month_num <= 12 and 1 <= day <= 31):
-            continue
-        if parts.get("year"):
-            return f"{int(parts['year']):04d}-{month_num:02d}-{day:02d}", match.start(), match.end()
-        return normalize_space(match.group(0)).rstrip(","), match.start(), match.end()
-    return None
-
-
-def _month_number(name: str) -> int:
-    name = name.lower().rstrip(".")
-    return next(num for full, num in _MONTHS.items() if full.startswith(name[:3]))
-
-
+# A line that is mostly a date: the date plus at most a few words such as "Written by" or "(updated …)".
+_MAX_DATE_LINE_EXTRA_WORDS = 4
 # A date line is short; longer lines are never searched (date patterns are slow on megabyte lines).
 _MAX_DATE_LINE_CHARS = 200
 
@@ -160,23 +106,40 @@ def _short_title(text: str, limit: int = 100) -> str:
     return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def clean_page(raw: str, title: str = "", source: str = "", published: str | None = None) -> CleanPage:
-    """Clean a page's text; metadata given by the caller (e.g. from JSON or HTML) wins."""
+def clean_page(
+    raw: str,
+    title: str = "",
+    source: str = "",
+    published: str | None = None,
+    *,
+    scraped: bool = True,
+    furniture: Callable[[str], bool] | None = None,
+    model: LineModel | None = None,
+) -> CleanPage:
+    """Clean a page's text; metadata given by the caller (e.g. from JSON or HTML) wins.
+
+    `scraped` text (a page saved line by line, with its menus and footers) first goes through the line
+    classifier of `qa.ingest.boilerplate`, and title, date and publisher are read from the whole page
+    (`qa.ingest.metadata`); text an extractor already cleaned (trafilatura's output) skips that step.
+    `furniture` tells the lines that recur across the files of the same site (`qa.ingest.recurrence`).
+    """
+    if scraped:
+        raw, title, source, published = _classify_lines(raw, title, source, published, furniture, model)
     lines = [normalize_space(line) for line in raw.split("\n")]
     paragraphs: list[str] = []
     in_header = True  # before the first body paragraph, headline/date/publisher lines are metadata
     for line in lines:
         if not line or is_clutter(line):
             continue
-        publisher = _PUBLISHER_LINE.match(line)
-        if publisher and len(line.split()) <= 8:
-            source = source or publisher.group("name").strip(" .")
-            continue
-        date = _date_line(line) if (in_header or len(line.split()) <= 8) else None
-        if date:
-            published = published or date
-            continue
         if in_header:
+            publisher = _PUBLISHER_LINE.match(line)
+            if publisher and len(line.split()) <= 8:
+                source = source or publisher.group("name").strip(" .")
+                continue
+            date = _date_line(line)
+            if date:
+                published = published or date
+                continue
             if _SECTION_LABEL.match(line):
                 continue
             if len(line.split()) <= 4 and len(line) <= 60 and _OUTLET_WORDS.search(line) and not line.endswith("."):
@@ -201,6 +164,31 @@ def clean_page(raw: str, title: str = "", source: str = "", published: str | Non
     if len(title) > MAX_TITLE_CHARS:  # e.g. a JSON "title" holding a whole paragraph
         title = _short_title(title, MAX_TITLE_CHARS)
     return CleanPage(title=title, source=source, published=published, text=text)
+
+
+# A page of at most this many lines that all look like prose is taken as an article already cleaned.
+_CLEAN_PAGE_LINES = 6
+
+
+def _classify_lines(raw, title, source, published, furniture, model):
+    """Keep the article lines of a scraped page; fill in metadata the caller did not give."""
+    lines = page_lines(raw)
+    if not lines:
+        return raw, title, source, published
+    if furniture is not None:
+        lines = [line for line in lines if not furniture(line.text)] or lines
+    model = model or default_model()
+    p = model.predict(lines)
+    keep = p >= model.threshold
+    if not keep.any():
+        return raw, title, source, published  # nothing looks like an article: leave it to the rules
+    title_at = find_title(lines, p, model)
+    if not title and title_at is not None:
+        title = headline_text(lines[title_at].text)
+    published = published or find_date(lines, p, title_at)
+    source = source or find_publisher(lines, p)
+    kept = [line.text for i, line in enumerate(lines) if keep[i] and i != title_at]
+    return "\n\n".join(kept), title, source, published
 
 
 def _drop_repeats(paragraphs: list[str]) -> list[str]:

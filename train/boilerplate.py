@@ -1,0 +1,188 @@
+"""Train the scraped-page line classifier (qa/ingest/boilerplate.py) from the shared development pages.
+
+    python -m train.boilerplate [--data ../shared/eval/boilerplate] [--sources readability,trafilatura]
+                                [--out qa/ingest/models/boilerplate.json]
+
+Labels, one per non-empty line of ``txt/NNN.txt``:
+- readability pages: a line is article text when it is a block of the gold body (or a part of one);
+- trafilatura pages: a line holding a ``must_include`` string is article text, one holding a
+  ``must_exclude`` or comment string is not, and the other lines take the label of trafilatura's own
+  extraction of the same page's HTML (without comments) - a silver label, since those pages have no
+  gold body.
+
+The fit is deterministic (liblinear, fixed seed, pages in id order): the same data give the same
+weights, which ``tests/ingest/test_boilerplate_model.py`` checks. ``--sources`` trains on one source so
+that the other can be scored as held-out pages (``python -m bench.pages --model FILE``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.ingest.boilerplate import FEATURES, STAGE2, line_features, page_lines, stage2_features  # noqa: E402
+from qa.ingest.metadata import TITLE_FEATURES  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "boilerplate"
+DEFAULT_OUT = ROOT / "qa" / "ingest" / "models" / "boilerplate.json"
+SEED = 20261122
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _source(truth: dict) -> str:
+    return "readability" if truth["source_dataset"] == "mozilla/readability" else "trafilatura"
+
+
+def _silver(html_path: Path) -> str:
+    import trafilatura
+
+    out = trafilatura.extract(html_path.read_bytes(), include_comments=False, include_tables=True)
+    return out or ""
+
+
+def page_labels(truth: dict, data: Path, lines) -> np.ndarray:
+    texts = [line.text for line in lines]
+    if truth.get("body"):
+        blocks = {_flat(b) for b in truth["body"].split("\n\n") if b.strip()}
+        body = _flat(truth["body"])
+        return np.array([t in blocks or (len(t.split()) >= 4 and t in body) for t in texts], dtype=float)
+    include = [_flat(s) for s in truth.get("must_include") or [] if s.strip()]
+    exclude = [_flat(s) for s in (truth.get("must_exclude") or []) + (truth.get("comments") or []) if s.strip()]
+    silver = _silver(data / "html" / f"{truth['id']}.html")
+    silver_lines = {_flat(x) for x in silver.split("\n") if x.strip()}
+    silver_flat = _flat(silver)
+    labels = []
+    for t in texts:
+        if any(s in t or (len(t.split()) >= 4 and t in s) for s in include):
+            labels.append(1.0)
+        elif any(s in t for s in exclude):
+            labels.append(0.0)
+        else:
+            labels.append(float(t in silver_lines or (len(t.split()) >= 4 and t in silver_flat)))
+    return np.array(labels)
+
+
+def load(data: Path, sources: set[str]):
+    truths = [json.loads(x) for x in (data / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    X, y, groups, weights = [], [], [], []
+    for g, t in enumerate(sorted(truths, key=lambda t: t["id"])):
+        if _source(t) not in sources:
+            continue
+        lines = page_lines((data / "txt" / f"{t['id']}.txt").read_text(encoding="utf-8"))
+        if not lines:
+            continue
+        X.append(line_features(lines))
+        y.append(page_labels(t, data, lines))
+        groups.append(np.full(len(lines), g))
+        # each page counts about equally, and within a page a line counts by its words (token F1 is per page)
+        n_words = np.array([len(x.text.split()) for x in lines], dtype=float)
+        weights.append(np.log1p(n_words) / np.log1p(n_words).sum() * 100)
+    return np.concatenate(X), np.concatenate(y), np.concatenate(groups), np.concatenate(weights)
+
+
+def _fit(X, y, w):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, solver="liblinear", random_state=SEED, max_iter=1000)
+    model.fit((X - mean) / scale, y, sample_weight=w)
+    return {
+        "mean": np.round(mean, 6).tolist(),
+        "scale": np.round(scale, 6).tolist(),
+        "coef": np.round(model.coef_[0], 6).tolist(),
+        "bias": round(float(model.intercept_[0]), 6),
+    }
+
+
+def _predict(m, X):
+    z = ((X - np.array(m["mean"])) / np.array(m["scale"])) @ np.array(m["coef"]) + m["bias"]
+    return 1 / (1 + np.exp(-z))
+
+
+def _score_module(data: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("boilerplate_score", data / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def train_title(data: Path, sources: set[str], line_model: dict) -> dict:
+    """The headline ranker: candidate lines of each page, labelled by the scorer's own title match."""
+    from qa.ingest.boilerplate import LineModel
+    from qa.ingest.metadata import headline_text, title_candidates
+
+    score = _score_module(data)
+    model = LineModel.from_dict(line_model)
+    truths = [json.loads(x) for x in (data / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    X, y, w = [], [], []
+    for t in sorted(truths, key=lambda t: t["id"]):
+        if _source(t) not in sources or not t.get("title"):
+            continue
+        lines = page_lines((data / "txt" / f"{t['id']}.txt").read_text(encoding="utf-8"))
+        idx, feats = title_candidates(lines, model.predict(lines))
+        labels = [
+            score.fuzzy_match(headline_text(lines[i].text), [t["title"], *t.get("title_aliases", [])]) for i in idx
+        ]
+        if not any(labels):
+            continue
+        X.append(feats)
+        y.append(np.array(labels, dtype=float))
+        w.append(np.full(len(idx), 1.0 / len(idx)))
+    return _fit(np.concatenate(X), np.concatenate(y), np.concatenate(w) * 100)
+
+
+def train(data: Path, sources: set[str], folds: int = 5) -> dict:
+    X, y, groups, w = load(data, sources)
+    stage1 = _fit(X, y, w)
+    # the second model learns from out-of-fold first-stage scores, as it will see them on unseen pages
+    fold_of = groups % folds
+    p_oof = np.zeros(len(y))
+    for f in range(folds):
+        m = _fit(X[fold_of != f], y[fold_of != f], w[fold_of != f])
+        p_oof[fold_of == f] = _predict(m, X[fold_of == f])
+    X2 = np.concatenate([stage2_features(p_oof[groups == g]) for g in np.unique(groups)])
+    y2 = np.concatenate([y[groups == g] for g in np.unique(groups)])
+    w2 = np.concatenate([w[groups == g] for g in np.unique(groups)])
+    stage2 = _fit(X2, y2, w2)
+    model = {
+        "trained_on": sorted(sources),
+        "lines": len(y),
+        "features": list(FEATURES),
+        "stage2": list(STAGE2),
+        "stage1": stage1,
+        "stage2_model": stage2,
+        "threshold": 0.5,
+    }
+    model["title_features"] = list(TITLE_FEATURES)
+    model["title"] = train_title(data, sources, model)
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--sources", default="readability,trafilatura")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    a = ap.parse_args(argv)
+    model = train(a.data, set(a.sources.split(",")))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {a.out} ({model['lines']} lines from {', '.join(model['trained_on'])})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
