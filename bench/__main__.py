@@ -35,7 +35,7 @@ def synthetic_index(cache: Path, n: int) -> Path:
     index_dir = cache / f"synthetic-{n}"
     if not (index_dir / "current").exists():
         print(f"building a synthetic index of {n:,} chunks in {index_dir} ...", flush=True)
-        print(json.dumps(build_synthetic(index_dir, n)), flush=True)
+        print(json.dumps(build_synthetic(index_dir, n).to_dict()), flush=True)
     return index_dir
 
 

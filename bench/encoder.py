@@ -12,9 +12,9 @@ import numpy as np
 
 from qa.config import BuildConfig
 from qa.index.build import build_index
-from qa.index.chunking import embedding_text
 from qa.index.embed import Embedder
 from qa.index.store import load_index
+from qa.text import embedding_text
 
 SCIFACT = Path("/work/shared/eval/scifact/corpus.jsonl")
 

@@ -17,7 +17,7 @@ import numpy as np
 from qa.api import get_embedder
 from qa.config import default_cache_dir
 from qa.eval import build_config, cached_index, evaluate_modes, format_table, load_dataset
-from qa.index.build import build_from_articles
+from qa.index.pipeline import build_from_articles
 from qa.search.retriever import Retriever
 
 SCIFACT = Path("/work/shared/eval/scifact")

@@ -81,7 +81,7 @@ def query_latency(
 def recall_at_10(index_dir: Path, n_queries: int = 200, seed: int = 0) -> float:
     """Recall@10 of the index's FAISS search against exact search over its raw vectors."""
     index = load_index(index_dir)
-    vectors = read_vectors(index.path, index.manifest)
+    vectors = read_vectors(index.path, index.manifest.dimension)
     source = VectorSource(dim=vectors.shape[1], seed=seed)  # the archive's distribution ...
     source.rng = np.random.default_rng(seed + 1000)  # ... but fresh draws
     queries = source.draw(n_queries)

@@ -25,7 +25,8 @@ from qa.config import BuildConfig
 from qa.index.bm25_stream import StreamingBM25
 from qa.index.dense import IndexConfig, build_dense, choose_index_type, index_params
 from qa.index.embed import resolve_model_path
-from qa.index.store import IndexWriter, build_lock
+from qa.index.manifest import Manifest
+from qa.index.writer import IndexWriter, build_lock
 
 N_TERMS = 200_000
 ZIPF_S = 1.05
@@ -122,7 +123,7 @@ def _add_block(writer: IndexWriter, bm25: StreamingBM25, source: TextSource, vec
 
 def build_synthetic(
     index_dir: Path, n_chunks: int, model: str = "all-MiniLM-L6-v2", index_type: str = "auto", seed: int = 0
-) -> dict:
+) -> Manifest:
     """Write an index of `n_chunks` synthetic chunks to `index_dir` and publish it; returns the manifest."""
     started = time.perf_counter()
     config = BuildConfig(model=model, index=IndexConfig(index_type=index_type, dedup_threshold=None))
@@ -137,21 +138,21 @@ def build_synthetic(
         dense_started = time.perf_counter()
         dense = build_dense(writer.vectors(vectors.dim), kind, params)
         dense_seconds = time.perf_counter() - dense_started
-        manifest = {
-            "model": model,
-            "chunking": {"synthetic": True},
-            "dimension": vectors.dim,
-            "max_seq_length": 256,
-            "index_type": kind,
-            "index_params": params,
-            "metric": "inner_product",
-            "lexical": "bm25s",
-            "synthetic": {"seed": seed, "words_per_chunk": list(WORDS_PER_CHUNK), "terms": N_TERMS},
-            "n_articles": writer.n_articles,
-            "n_chunks": n_chunks,
-            "dense_build_seconds": round(dense_seconds, 1),
-        }
+        manifest = Manifest(
+            model=model,
+            dimension=vectors.dim,
+            chunking={"synthetic": True},
+            max_seq_length=256,
+            index_type=kind,
+            index_params=params,
+            n_articles=writer.n_articles,
+            n_chunks=n_chunks,
+            extra={
+                "synthetic": {"seed": seed, "words_per_chunk": list(WORDS_PER_CHUNK), "terms": N_TERMS},
+                "dense_build_seconds": round(dense_seconds, 1),
+            },
+        )
         writer.finish(dense, bm25.finish(), manifest)
-        manifest["build_seconds"] = round(time.perf_counter() - started, 1)
+        manifest.build_seconds = round(time.perf_counter() - started, 1)
         writer.publish()
     return manifest

@@ -1,7 +1,8 @@
 """Offline question answering over news archives: extractive answers with their sources."""
 
 from .api import get_retriever, retrieve
-from .index.build import BuildReport, build_index
+from .index.build import build_index
+from .index.pipeline import BuildReport
 from .records import Article, Chunk, Passage
 from .search.options import SearchOptions
 

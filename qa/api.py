@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 
 from .config import default_index_dir
-from .index.embed import Embedder
-from .index.store import IndexStoreError, current_version_id, load_index
+from .index.embed import Embedder, ModelNotFoundError, resolve_model_path
+from .index.store import IndexData, IndexMismatchError, IndexStoreError, current_version_id, load_index
 from .records import Passage
 from .search.options import SearchOptions, options_from
 from .search.retriever import Retriever
@@ -41,6 +41,18 @@ def register_embedder(embedder) -> None:
         _registered.add(embedder.model_name)
 
 
+def check_model_installed(index: IndexData, index_dir: Path) -> None:
+    """Fail when the index loads but its model is not installed (found now, not at the first question)."""
+    if index.manifest.model in _registered:
+        return
+    try:
+        resolve_model_path(index.manifest.model)
+    except ModelNotFoundError as exc:
+        raise IndexMismatchError(
+            f"index at {index_dir} cannot be searched: {exc}; or rebuild it with: qa build --full"
+        ) from exc
+
+
 def get_retriever(index_dir: Path | str | None = None) -> Retriever:
     """The retriever for `index_dir` (default: `QA_INDEX_DIR` or `index/`), reloaded if rebuilt."""
     index_dir = Path(index_dir or default_index_dir())
@@ -56,6 +68,7 @@ def get_retriever(index_dir: Path | str | None = None) -> Retriever:
         try:
             # An explicitly configured model must match the index's; otherwise use the index's own model.
             index = load_index(index_dir, expected_model=os.environ.get("QA_MODEL") or None)
+            check_model_installed(index, index_dir)
         except IndexStoreError as exc:
             if cached is None:
                 raise
@@ -63,7 +76,7 @@ def get_retriever(index_dir: Path | str | None = None) -> Retriever:
             _failed_versions[key] = version
             log.error("keeping the previous index of %s: the new version does not load (%s)", index_dir, exc)
             return cached[1]
-        model = index.manifest["model"]
+        model = index.manifest.model
         embedder = _embedders.get(model) or _embedders.setdefault(model, Embedder(model))
         retriever = Retriever(index, embedder)
         _retrievers[key] = (version, retriever)

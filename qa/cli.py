@@ -101,8 +101,9 @@ def build(
 ) -> None:
     """Index a folder of articles (.txt .md .html .json .jsonl); on an existing index, update it."""
     from .config import BuildConfig, IndexConfig
-    from .index.build import EmptyCorpusError, build_index, index_status
+    from .index.build import build_index, index_status
     from .index.embed import ModelNotFoundError
+    from .index.pipeline import EmptyCorpusError
     from .index.store import IndexStoreError
 
     corpus_dir = corpus_dir or default_corpus_dir()

@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from .config import BuildConfig, default_corpus_dir, default_index_dir
-from .index.build import BuildReport, ProgressCallback, build_index, content_hash, reusable_hashes
-from .index.chunking import Chunker, embedding_text
+from .index.build import build_index
+from .index.chunking import Chunker
 from .index.embed import Embedder
+from .index.pipeline import BuildReport, StageProgress, content_hash, reusable_hashes
 from .ingest.files import iter_articles
+from .text import embedding_text
 
 BATCH_SIZE = 64  # texts per map_batches call (one model call)
 
@@ -125,7 +127,7 @@ def build_index_ray(
     actors: int | None = None,
     full: bool = False,
     embedder: Embedder | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: StageProgress | None = None,
 ) -> BuildReport:
     """`qa.index.build.build_index` with the embedding done by a Ray Data job (one model per actor)."""
     corpus_dir = Path(corpus_dir or default_corpus_dir())
@@ -146,5 +148,5 @@ def build_index_ray(
         full=full,
         encode=encode,
     )
-    report.manifest["ray"] = {"embedded_on_cluster": len(items), "embedded_locally": encode.missed}
+    report.manifest.extra["ray"] = {"embedded_on_cluster": len(items), "embedded_locally": encode.missed}
     return report

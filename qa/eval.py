@@ -109,17 +109,17 @@ def cached_index(
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
     """The index of `dataset` built with `config`, from the cache when the corpus and settings are unchanged."""
-    from .index.build import build_from_articles
     from .index.embed import Embedder
     from .index.embed_cache import CachedEmbedder
-    from .index.store import IndexStoreError, read_manifest, resolve_version
+    from .index.pipeline import build_from_articles
+    from .index.store import IndexStoreError, IndexVersion
 
     cache_dir = Path(cache_dir or default_cache_dir())
     settings = json.dumps({k: v for k, v in asdict(config).items() if k != "batch_size"}, sort_keys=True, default=str)
     key = hashlib.sha256(f"{dataset.fingerprint}\0{settings}".encode()).hexdigest()[:16]
     index_dir = cache_dir / "eval" / f"{_safe(dataset.name)}-{key}"
     try:
-        read_manifest(resolve_version(index_dir))
+        IndexVersion.served(index_dir)
         return index_dir
     except IndexStoreError:
         pass

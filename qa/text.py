@@ -110,3 +110,8 @@ def word_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Spans of whitespace-separated tokens in text[start:end]."""
     for match in re.finditer(r"\S+", text[start:end]):
         yield start + match.start(), start + match.end()
+
+
+def embedding_text(title: str, chunk_text: str, with_title: bool = True) -> str:
+    """What the embedder sees for a chunk: the article title gives a passage its context."""
+    return f"{title}\n{chunk_text}" if with_title and title else chunk_text

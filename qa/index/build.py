@@ -1,111 +1,52 @@
-"""The indexing pipeline: corpus folder -> articles -> chunks -> vectors + BM25 -> published index.
+"""Build the index of a corpus folder: walk it once, read each file once, and hand the articles to the pipeline.
 
-The build streams: articles are read, de-duplicated, chunked, embedded and written in batches of
-`FLUSH_CHUNKS` chunks, so memory holds one batch of text plus the indexes themselves, whatever the
-corpus size. On an existing index the build is incremental: an article whose content hash (title
-and text) is unchanged keeps its chunks and vectors from the served version; only new or changed
-articles are embedded, removed ones are dropped. Any change of model or chunking, or `full=True`,
-embeds everything again. Either way a complete new version is published atomically.
+`index_status` says whether the served index is "fresh" for a folder (same files, same settings). The
+corpus fingerprint is a hash of every file's path and bytes; a build takes it from the bytes ingestion
+reads (`qa.ingest.files.SourceFile`), so no file is read twice.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
 
-import numpy as np
-
-from .bm25_stream import StreamingBM25
-from .chunking import Chunker, embedding_text
 from ..config import BuildConfig, default_corpus_dir, default_index_dir
-from .dedup import NUM_PERM, NearDuplicates, Signature
-from .embed import Embedder
-from .dense import build_dense, choose_index_type, index_params
-from ..ingest.files import Skipped, iter_articles, iter_corpus_files
+from ..ingest.files import Skipped, file_digest, iter_articles, iter_corpus_files
 from ..records import Article
-from .store import MINHASH, IndexStoreError, IndexWriter, build_lock, read_manifest, read_vectors, resolve_version
-
-# on_progress(stage, done, total): stages are "read", "embed" (articles done) and "index".
-ProgressCallback = Callable[[str, int, int], None]
-# encode(texts, on_progress) -> (len(texts), dim) float32 unit vectors; on_progress(n) after each batch.
-EncodeFn = Callable[[Sequence[str], Callable[[int], None] | None], np.ndarray]
-
-# Special tokens the model adds around every input ([CLS] ... [SEP]).
-SPECIAL_TOKENS = 2
-# Chunks embedded (and tokenized for BM25) at a time: large enough to keep the encoder busy, small
-# enough that a batch of text is a few hundred kilobytes.
-FLUSH_CHUNKS = 256
+from .pipeline import (
+    BuildReport,
+    EmbedderLike,
+    EmptyCorpusError,
+    EncodeFn,
+    StageProgress,
+    build_from_articles,
+    vector_settings,
+)
+from .store import IndexStoreError, IndexVersion
 
 
-class EmptyCorpusError(ValueError):
-    """The corpus folder holds no readable article."""
+class Fingerprint:
+    """The corpus fingerprint, fed one file at a time in walk order."""
 
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
 
-class EmbedderLike(Protocol):
-    """What a build needs of an embedder (`qa.index.embed.Embedder`, a cached or int8 one, ...)."""
+    def add(self, relative_path: str, digest: bytes | None) -> None:
+        self._sha.update(relative_path.encode() + b"\0")
+        self._sha.update(digest if digest is not None else b"unreadable")
 
-    model_name: str
-
-    @property
-    def max_tokens(self) -> int: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-    def encode(self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None) -> np.ndarray: ...
-
-
-@dataclass
-class BuildReport:
-    index_path: Path
-    n_articles: int
-    n_chunks: int
-    seconds: float
-    skipped: list[Skipped] = field(default_factory=list)
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        text = f"Indexed {self.n_articles} articles as {self.n_chunks} chunks in {self.seconds:.1f} s"
-        update = self.manifest.get("update") or {}
-        if update.get("mode") == "incremental":
-            text += (
-                f" (embedded {update['embedded_articles']} new or changed articles, kept "
-                f"{update['reused_articles']}, dropped {update['removed_articles']})"
-            )
-        n_copies = (self.manifest.get("dedup") or {}).get("copies", 0)
-        if n_copies:
-            text += f"; {n_copies} syndicated copies folded into their first copy"
-        if self.skipped:
-            text += f"; skipped {len(self.skipped)}: " + "; ".join(str(s) for s in self.skipped[:10])
-            if len(self.skipped) > 10:
-                text += f"; and {len(self.skipped) - 10} more"
-        return text
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
-    """A hash of every article file's relative path and content."""
-    digest = hashlib.sha256()
-    for path in iter_corpus_files(Path(corpus_dir)):
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
-    return digest.hexdigest()
-
-
-def content_hash(article: Article) -> str:
-    """What an article's chunks and vectors depend on: its title and clean text."""
-    return hashlib.sha256(f"{article.title}\0{article.text}".encode()).hexdigest()[:32]
-
-
-def _settings(config: BuildConfig) -> dict[str, Any]:
-    """Settings the vectors depend on: an index built with others is rebuilt in full."""
-    return {"model": config.model, "chunking": asdict(config.chunking)}
+    """A hash of every article file's relative path and content (what a build of it records)."""
+    corpus_dir = Path(corpus_dir)
+    fingerprint = Fingerprint()
+    for path in iter_corpus_files(corpus_dir):
+        fingerprint.add(path.relative_to(corpus_dir).as_posix(), file_digest(path))
+    return fingerprint.hexdigest()
 
 
 def index_status(
@@ -116,11 +57,12 @@ def index_status(
     index_dir = Path(index_dir or default_index_dir())
     config = config or BuildConfig()
     try:
-        manifest = read_manifest(resolve_version(index_dir))
+        manifest = IndexVersion.served(index_dir).manifest
     except IndexStoreError:
         return "missing"
-    same_settings = all(manifest.get(k) == v for k, v in _settings(config).items())
-    if same_settings and manifest.get("corpus_fingerprint") == corpus_fingerprint(corpus_dir):
+    if manifest.settings() == vector_settings(config) and manifest.corpus_fingerprint == corpus_fingerprint(
+        corpus_dir
+    ):
         return "fresh"
     return "stale"
 
@@ -130,7 +72,7 @@ def build_index(
     index_dir: Path | str | None = None,
     config: BuildConfig | None = None,
     embedder: EmbedderLike | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: StageProgress | None = None,
     *,
     full: bool = False,
     encode: EncodeFn | None = None,
@@ -141,22 +83,23 @@ def build_index(
         kind = "not a folder" if corpus_dir.exists() else "not found"
         raise FileNotFoundError(f"corpus folder {kind}: {corpus_dir}")
     progress = on_progress or (lambda stage, done, total: None)
-    progress("read", 0, 1)
-    fingerprint = corpus_fingerprint(corpus_dir)
-    n_files = sum(1 for _ in iter_corpus_files(corpus_dir))
-    progress("read", 1, 1)
     skipped: list[Skipped] = []
-    files_seen = {"n": 0, "last": None}
+    progress("read", 0, 1)
+    files = list(iter_corpus_files(corpus_dir, skipped.append))  # the one walk of the folder
+    progress("read", 1, 1)
+    fingerprint = Fingerprint()
+    files_done = [0]
+
+    def file_read(relative_path: str, digest: bytes | None) -> None:
+        fingerprint.add(relative_path, digest)
+        files_done[0] += 1
 
     def articles() -> Iterable[Article]:
-        for article in iter_articles(corpus_dir, skipped.append):
-            if article.path != files_seen["last"]:
-                files_seen["n"], files_seen["last"] = files_seen["n"] + 1, article.path
-            yield article
+        yield from iter_articles(corpus_dir, skipped.append, files=files, on_file=file_read)
 
     def file_progress(stage: str, done: int, total: int) -> None:
         if stage == "embed":  # articles of a stream of unknown length: report files read instead
-            done, total = files_seen["n"], n_files
+            done, total = files_done[0], len(files)
         progress(stage, done, total)
 
     try:
@@ -166,7 +109,8 @@ def build_index(
             config=config,
             embedder=embedder,
             on_progress=file_progress,
-            extra_manifest={"corpus_dir": str(corpus_dir), "corpus_fingerprint": fingerprint},
+            corpus_dir=str(corpus_dir),
+            corpus_fingerprint=fingerprint.hexdigest,  # complete once every article has been read
             skipped=skipped,
             full=full,
             encode=encode,
@@ -174,237 +118,3 @@ def build_index(
     except EmptyCorpusError as exc:
         detail = f"; skipped {len(skipped)}: " + "; ".join(map(str, skipped[:5])) if skipped else ""
         raise EmptyCorpusError(f"no readable articles in {corpus_dir}{detail}") from exc
-
-
-@dataclass
-class _Previous:
-    """What an incremental build can take from the served version: chunk spans and vectors by article."""
-
-    articles: dict[str, tuple[str, int, int, int]]  # article_id -> (content hash, first chunk, end chunk, row)
-    chunk_rows: np.ndarray
-    vectors: np.ndarray
-    signatures: np.ndarray | None  # MinHash row of each article (qa/dedup.py), when the index has them
-
-    @classmethod
-    def open(cls, index_dir: Path, config: BuildConfig, max_tokens: int) -> tuple[_Previous | None, str]:
-        """The served version if its vectors can be reused, else None and the reason."""
-        try:
-            version = resolve_version(index_dir)
-            manifest = read_manifest(version)
-        except IndexStoreError as exc:
-            return None, f"no usable index ({type(exc).__name__})"
-        changed = [k for k, v in _settings(config).items() if manifest.get(k) != v]
-        if manifest.get("max_seq_length") != max_tokens:
-            changed.append("max_seq_length")
-        if changed:
-            return None, f"settings changed: {', '.join(changed)}"
-        try:
-            vectors = read_vectors(version, manifest)
-            chunk_rows = np.load(version / "chunks.npy", mmap_mode="r")
-            with open(version / "articles.jsonl", encoding="utf-8") as fh:
-                metas = [json.loads(line) for line in fh]
-            keys = [(m["article_id"], m["content_hash"]) for m in metas]
-        except (OSError, ValueError, KeyError) as exc:
-            return None, f"the index has no reusable vectors or content hashes ({type(exc).__name__})"
-        if vectors is None or len(vectors) != len(chunk_rows):
-            return None, "the index has no reusable vectors"
-        starts = np.searchsorted(chunk_rows[:, 0], np.arange(len(keys) + 1))
-        articles = {aid: (digest, int(starts[i]), int(starts[i + 1]), i) for i, (aid, digest) in enumerate(keys)}
-        signatures = None
-        if (version / MINHASH).is_file():
-            signatures = np.memmap(version / MINHASH, dtype=np.uint64, mode="r").reshape(-1, NUM_PERM + 1)
-            signatures = signatures if len(signatures) == len(keys) else None
-        return cls(articles, chunk_rows, vectors, signatures), ""
-
-
-class _Pipeline:
-    """Articles in, index version out: de-duplicates, chunks, reuses or embeds, and writes in batches."""
-
-    def __init__(
-        self,
-        writer: IndexWriter,
-        chunker: Chunker,
-        encode: EncodeFn,
-        previous: _Previous | None,
-        dedup: NearDuplicates | None,
-        progress: ProgressCallback,
-        total: int,
-    ) -> None:
-        self.writer, self.chunker, self.encode = writer, chunker, encode
-        self.previous, self.dedup, self.progress, self.total = previous, dedup, progress, total
-        self.bm25 = StreamingBM25()
-        self.copies: dict[int, list[dict[str, Any]]] = {}
-        self.dim: int | None = None
-        self.seen = 0
-        self.stats = dict.fromkeys(("reused_articles", "embedded_articles", "reused_chunks", "embedded_chunks"), 0)
-        self._rows: list[tuple[int, int, int]] = []
-        self._texts: list[str] = []  # embedding text of every chunk of the batch (BM25 indexes them too)
-        self._reused: dict[int, np.ndarray] = {}  # batch position -> vector from the previous version
-        self._to_embed: list[int] = []  # batch positions to embed
-
-    def add(self, article: Article) -> None:
-        self.seen += 1
-        old = self.previous.articles.pop(article.article_id, None) if self.previous else None
-        digest = content_hash(article)
-        unchanged = old is not None and old[0] == digest
-        signature = None
-        if self.dedup is not None:
-            cached = None
-            if unchanged and self.previous.signatures is not None:
-                cached = Signature.from_row(self.previous.signatures[old[3]])
-            first, signature = self.dedup.match(self.writer.n_articles, article.text, cached)
-            if first is not None:
-                self.copies.setdefault(first, []).append(
-                    {k: getattr(article, k) for k in ("article_id", "source", "path", "url", "title")}
-                )
-                return
-        index = self.writer.add_article(
-            {**article.to_dict(), "content_hash": digest},
-            article.text,
-            signature.to_row() if signature is not None else None,
-        )
-        with_title = self.chunker.config.with_title
-        if unchanged:
-            _, lo, hi, _ = old
-            vectors = np.array(self.previous.vectors[lo:hi])
-            for vector, (start, end) in zip(vectors, self.previous.chunk_rows[lo:hi, 1:].tolist(), strict=True):
-                self._reused[len(self._rows)] = vector
-                self._add_chunk(index, start, end, embedding_text(article.title, article.text[start:end], with_title))
-            self.stats["reused_articles"] += 1
-            self.stats["reused_chunks"] += hi - lo
-        else:
-            chunks = self.chunker.chunk(article)
-            for chunk in chunks:
-                self._to_embed.append(len(self._rows))
-                self._add_chunk(index, chunk.start, chunk.end, embedding_text(article.title, chunk.text, with_title))
-            self.stats["embedded_articles"] += 1
-            self.stats["embedded_chunks"] += len(chunks)
-        if len(self._to_embed) >= FLUSH_CHUNKS or len(self._rows) >= 8 * FLUSH_CHUNKS:
-            self.flush()
-
-    def _add_chunk(self, article_index: int, start: int, end: int, text: str) -> None:
-        self._rows.append((article_index, start, end))
-        self._texts.append(text)
-
-    def flush(self) -> None:
-        """Embed the batch's new chunks and write the batch's rows, vectors and BM25 terms."""
-        if not self._rows:
-            return
-        fresh = self.encode([self._texts[i] for i in self._to_embed], None) if self._to_embed else None
-        if fresh is not None:
-            self.dim = fresh.shape[1]
-        elif self.dim is None:
-            self.dim = len(next(iter(self._reused.values())))
-        vectors = np.empty((len(self._rows), self.dim), dtype=np.float32)
-        for pos, vector in self._reused.items():
-            vectors[pos] = vector
-        if fresh is not None:
-            vectors[self._to_embed] = fresh
-        self.writer.add_chunks(np.array(self._rows, dtype=np.int32))
-        self.writer.add_vectors(vectors)
-        self.bm25.add(self._texts)
-        self._rows, self._texts, self._reused, self._to_embed = [], [], {}, []
-        self.progress("embed", self.seen, self.total)
-
-    def record_copies(self) -> int:
-        """Put each article's syndicated copies on it ("also published by"); returns how many copies."""
-        for index, copies in self.copies.items():
-            also_in = list(dict.fromkeys(c["source"] or c["url"] or c["path"] for c in copies))
-            self.writer.update_article(index, also_in=also_in, copies=copies)
-        return sum(len(c) for c in self.copies.values())
-
-
-def reusable_hashes(index_dir: Path | str, config: BuildConfig, max_tokens: int) -> dict[str, str]:
-    """article_id -> content hash of the served articles whose vectors a build with `config` would reuse.
-
-    Empty when the build would embed everything (no index, or other model or chunking settings).
-    """
-    previous, _ = _Previous.open(Path(index_dir), config, max_tokens)
-    return {article_id: entry[0] for article_id, entry in previous.articles.items()} if previous else {}
-
-
-def build_from_articles(
-    articles: Iterable[Article],
-    index_dir: Path | str | None = None,
-    config: BuildConfig | None = None,
-    embedder: EmbedderLike | None = None,
-    on_progress: ProgressCallback | None = None,
-    extra_manifest: dict[str, Any] | None = None,
-    skipped: list[Skipped] | None = None,
-    *,
-    full: bool = False,
-    encode: EncodeFn | None = None,
-) -> BuildReport:
-    """Chunk, embed and index `articles` (any iterable, consumed once) into `index_dir`, publishing atomically.
-
-    `encode(texts, on_progress)` replaces `embedder.encode` (e.g. a Ray job); the embedder still
-    counts tokens for chunking. `full=True` embeds every article even when the served index could
-    provide unchanged articles' vectors.
-    """
-    started = time.perf_counter()
-    index_dir = Path(index_dir or default_index_dir())
-    config = config or BuildConfig()
-    config.index.validate()
-    embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
-    progress = on_progress or (lambda stage, done, total: None)
-    skipped = skipped if skipped is not None else []
-    if config.chunking.max_tokens + SPECIAL_TOKENS > embedder.max_tokens:
-        raise ValueError(
-            f"chunks of {config.chunking.max_tokens} tokens do not fit model {config.model} "
-            f"(at most {embedder.max_tokens - SPECIAL_TOKENS})"
-        )
-    total = len(articles) if isinstance(articles, Sequence) else 0
-
-    with build_lock(index_dir):
-        previous, reason = (
-            (None, "full rebuild requested") if full else _Previous.open(index_dir, config, embedder.max_tokens)
-        )
-        threshold = config.index.dedup_threshold
-        with IndexWriter(index_dir) as writer:
-            pipeline = _Pipeline(
-                writer,
-                Chunker(embedder.count_tokens, config.chunking),
-                encode or (lambda texts, on_batch: embedder.encode(texts, on_progress=on_batch)),
-                previous,
-                NearDuplicates(threshold) if threshold else None,
-                progress,
-                total,
-            )
-            progress("embed", 0, total)
-            for article in articles:
-                pipeline.add(article)
-            pipeline.flush()
-            if writer.n_articles == 0 or pipeline.dim is None:
-                raise EmptyCorpusError("no articles to index")
-            progress("index", 0, 1)
-            n_copies = pipeline.record_copies()
-            n_chunks = writer.n_vectors
-            kind = choose_index_type(n_chunks, config.index)
-            params = index_params(kind, n_chunks, config.index)
-            dense = build_dense(writer.vectors(pipeline.dim), kind, params)
-            lexical = pipeline.bm25.finish()
-            update = {"mode": "incremental" if previous else "full", **pipeline.stats}
-            update["removed_articles"] = len(previous.articles) if previous else 0
-            if not previous:
-                update["reason"] = reason
-            manifest = {
-                **_settings(config),
-                "dimension": int(pipeline.dim),
-                "max_seq_length": embedder.max_tokens,
-                "index_type": kind,
-                "index_params": params,
-                "metric": "inner_product",
-                "lexical": "bm25s",
-                **(extra_manifest or {}),
-                "n_articles": writer.n_articles,
-                "n_chunks": n_chunks,
-                "dedup": {"method": "minhash", "threshold": threshold, "copies": n_copies},
-                "update": update,
-                "skipped": [str(s) for s in skipped],
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
-            manifest["build_seconds"] = round(time.perf_counter() - started, 2)
-            writer.finish(dense, lexical, manifest)
-            path = writer.publish()
-        progress("index", 1, 1)
-    return BuildReport(path, writer.n_articles, n_chunks, time.perf_counter() - started, skipped, manifest)

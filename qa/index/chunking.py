@@ -21,11 +21,6 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 MAX_CHARS_PER_TOKEN = 8
 
 
-def embedding_text(title: str, chunk_text: str, with_title: bool = True) -> str:
-    """What the embedder sees for a chunk: the article title gives a passage its context."""
-    return f"{title}\n{chunk_text}" if with_title and title else chunk_text
-
-
 def whitespace_token_counter(texts: Sequence[str]) -> list[int]:
     """A rough counter (about 1.3 tokens a word) for when no model tokenizer is at hand."""
     return [int(len(t.split()) * 1.3) + 1 for t in texts]

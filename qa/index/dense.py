@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import FLAT_MAX_CHUNKS, INDEX_TYPES, IndexConfig
+from ..config import IndexConfig
 
 ADD_BATCH = 65_536  # vectors added to FAISS at a time, so a memory-mapped source is never copied whole
 
@@ -66,11 +66,10 @@ def build_dense(vectors: np.ndarray, kind: str, params: dict[str, Any]) -> Any:
     return index
 
 
-def configure_search(index: Any, manifest: dict[str, Any]) -> Any:
-    """Set search-time parameters from the manifest (env `QA_EF_SEARCH` / `QA_NPROBE` override them)."""
+def configure_search(index: Any, params: dict[str, Any]) -> Any:
+    """Set search-time parameters from the manifest's `index_params` (env `QA_EF_SEARCH` / `QA_NPROBE` win)."""
     import faiss
 
-    params = manifest.get("index_params") or {}
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = int(os.environ.get("QA_EF_SEARCH") or params.get("ef_search", IndexConfig.ef_search))
     ivf = faiss.try_extract_index_ivf(index)
@@ -80,11 +79,11 @@ def configure_search(index: Any, manifest: dict[str, Any]) -> Any:
     return index
 
 
-def read_dense(path: Path, manifest: dict[str, Any]) -> Any:
+def read_dense(path: Path, params: dict[str, Any]) -> Any:
     """Load a vector index, memory-mapping flat storage where FAISS can, and set its search parameters."""
     import faiss
 
-    index = configure_search(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC), manifest)
+    index = configure_search(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC), params)
     _read_ahead(path)
     return index
 

@@ -9,11 +9,12 @@ not followed, and a symlinked file must point inside the corpus folder.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,45 @@ def iter_corpus_files(corpus_dir: Path, on_skip: Callable[[Skipped], None] | Non
                 yield path
 
 
+class SourceFile:
+    """One corpus file opened for reading, hashing every byte as it is read.
+
+    A build reads each file once: the SHA-256 of the bytes the readers consumed (plus whatever they left
+    unread, drained at the end) is the file's part of the corpus fingerprint, with no second pass.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close() / the context manager
+        self._sha = hashlib.sha256()
+        self.size = os.fstat(self._fh.fileno()).st_size
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        self._sha.update(data)
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._fh:
+            self._sha.update(line)
+            yield line
+
+    def digest(self) -> bytes:
+        """SHA-256 of the whole file (reads what the readers left)."""
+        while self.read(1 << 20):
+            pass
+        return self._sha.digest()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> SourceFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _relative(path: Path, corpus_dir: Path) -> str:
     try:
         return path.relative_to(corpus_dir).as_posix() or "."
@@ -131,9 +171,9 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.1f} MB"
 
 
-def read_text(path: Path) -> str:
+def read_text(source: SourceFile) -> str:
     """A whole file's text (see `decode_bytes`); an empty or oversized file is an `IngestError`."""
-    size = path.stat().st_size
+    path, size = source.path, source.size
     if path.suffix.lower() == ".json" and size > MAX_FILE_BYTES:
         raise IngestError(
             f"file is {_megabytes(size)}, over the {MAX_FILE_BYTES // 2**20} MB limit for a .json file; "
@@ -144,7 +184,7 @@ def read_text(path: Path) -> str:
             f"file is {_megabytes(size)}, over the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article; "
             "split it, or use .jsonl with one article a line"
         )
-    data = path.read_bytes()
+    data = source.read()
     if not data.strip():
         raise IngestError("empty file")
     return decode_bytes(data)
@@ -224,36 +264,46 @@ def _record_article(record: Any, article_id: str, rel_path: str) -> Article:
     return _article(article_id, rel_path, text, meta)
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
+def _jsonl_lines(source: SourceFile) -> Iterator[tuple[int, str | None, str]]:
     """(line number, text or None, why not) of each non-blank line, streamed: the file is never read whole."""
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 JSONL: rare, small enough to read whole
-            text = clean_unicode(read_text(path))
-            for lineno, line in enumerate(text.split("\n"), start=1):
-                if line.strip():
-                    yield lineno, line, ""
-            return
-        fh.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_ARTICLE_BYTES:
-                yield lineno, None, f"line is {_megabytes(len(raw))}, over the {MAX_ARTICLE_BYTES // 2**20} MB limit"
-                continue
-            try:
-                yield lineno, clean_unicode(decode_bytes(raw)), ""
-            except IngestError as exc:
-                yield lineno, None, str(exc).replace("file", "line")
+    lines = iter(source)
+    first = next(lines, b"")
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 JSONL: rare, small enough to read whole
+        rest = source.read()
+        if source.size > MAX_ARTICLE_BYTES:
+            raise IngestError(f"UTF-16 file is {_megabytes(source.size)}, over the limit; save it as UTF-8")
+        text = clean_unicode(decode_bytes(first + rest))
+        for lineno, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                yield lineno, line, ""
+        return
+    first = first[3:] if first.startswith(b"\xef\xbb\xbf") else first
+    for lineno, raw in enumerate(_chain_first(first, lines), start=1):
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_ARTICLE_BYTES:
+            yield lineno, None, f"line is {_megabytes(len(raw))}, over the {MAX_ARTICLE_BYTES // 2**20} MB limit"
+            continue
+        try:
+            yield lineno, clean_unicode(decode_bytes(raw)), ""
+        except IngestError as exc:
+            yield lineno, None, str(exc).replace("file", "line")
 
 
-def read_file(path: Path, corpus_dir: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Article]:
+def _chain_first(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def read_file(source: SourceFile, corpus_dir: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Article]:
     """Articles in one file. Bad records of a JSON/JSONL file are reported and skipped one by one."""
+    path = source.path
     rel_path = path.relative_to(corpus_dir).as_posix()
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         n_lines = 0
-        for lineno, line, problem in _jsonl_lines(path):
+        for lineno, line, problem in _jsonl_lines(source):
             n_lines += 1
             try:
                 if line is None:
@@ -264,7 +314,7 @@ def read_file(path: Path, corpus_dir: Path, on_skip: Callable[[Skipped], None]) 
         if not n_lines:
             raise IngestError("empty file")
         return
-    text = clean_unicode(read_text(path)) if suffix not in (".html", ".htm") else read_text(path)
+    text = clean_unicode(read_text(source)) if suffix not in (".html", ".htm") else read_text(source)
     if suffix == ".json":
         try:
             data = json.loads(text)
@@ -295,24 +345,53 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def iter_articles(corpus_dir: Path | str, on_skip: Callable[[Skipped], None] | None = None) -> Iterator[Article]:
-    """Stream the articles of a corpus folder; files that fail are passed to `on_skip`."""
+# on_file(relative path, SHA-256 of its bytes or None when unreadable), once per file, in walk order.
+FileCallback = Callable[[str, bytes | None], None]
+
+
+def iter_articles(
+    corpus_dir: Path | str,
+    on_skip: Callable[[Skipped], None] | None = None,
+    *,
+    files: Iterable[Path] | None = None,
+    on_file: FileCallback | None = None,
+) -> Iterator[Article]:
+    """Stream the articles of a corpus folder; files that fail are passed to `on_skip`.
+
+    `files` (default: walk the folder) are read once each; `on_file` gets each file's content hash.
+    """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
     if not corpus_dir.is_dir():
         raise NotADirectoryError(f"corpus path is not a folder: {corpus_dir}")
     report = on_skip or (lambda skipped: None)
-    for path in iter_corpus_files(corpus_dir, report):
+    for path in iter_corpus_files(corpus_dir, report) if files is None else files:
         rel = path.relative_to(corpus_dir).as_posix()
+        digest = None
         try:
-            yield from read_file(path, corpus_dir, report)
+            with SourceFile(path) as source:
+                yield from read_file(source, corpus_dir, report)
+                digest = source.digest()
         except OSError as exc:
             report(Skipped(rel, f"cannot read it ({exc.strerror or exc})"))
         except (UnicodeDecodeError, IngestError) as exc:
             report(Skipped(rel, str(exc)))
         except Exception as exc:  # a bug in parsing one odd file must not stop the build
             report(Skipped(rel, f"unexpected error reading it ({type(exc).__name__}: {exc})"))
+        if digest is None:  # read failed part-way: hash the bytes on disk so the fingerprint still matches
+            digest = file_digest(path)
+        if on_file:
+            on_file(rel, digest)
+
+
+def file_digest(path: Path) -> bytes | None:
+    """SHA-256 of a file's bytes, or None when it cannot be read."""
+    try:
+        with SourceFile(path) as source:
+            return source.digest()
+    except OSError:
+        return None
 
 
 def load_articles(corpus_dir: Path | str) -> tuple[list[Article], list[Skipped]]:

@@ -9,12 +9,11 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ..index.chunking import embedding_text
 from ..index.embed import Embedder
 from ..index.lexical import stem_words
 from ..index.store import IndexData, load_index
 from ..records import Passage
-from ..text import normalize_space
+from ..text import embedding_text, normalize_space
 from .followup import expand_query
 from .highlight import best_sentence
 from .options import Fusion, Mode, SearchOptions
@@ -38,19 +37,16 @@ class Retriever:
     """Answers questions from one loaded index. Thread-safe for concurrent `search` calls."""
 
     def __init__(self, index: IndexData, embedder: Embedder) -> None:
-        if embedder.model_name != index.manifest.get("model"):
-            raise ValueError(
-                f"embedder {embedder.model_name!r} does not match the index's {index.manifest.get('model')!r}"
-            )
+        if embedder.model_name != index.manifest.model:
+            raise ValueError(f"embedder {embedder.model_name!r} does not match the index's {index.manifest.model!r}")
         self.index = index
         self.embedder = embedder
-        self._article_positions = {meta["article_id"]: i for i, meta in enumerate(index.articles)}
         self.rerank_cache_dir: Path | None = None  # where rerankers keep passage vectors (memory when None)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder | None = None) -> Retriever:
         index = load_index(index_dir, expected_model=embedder.model_name if embedder else None)
-        return cls(index, embedder or Embedder(index.manifest["model"]))
+        return cls(index, embedder or Embedder(index.manifest.model))
 
     @property
     def version(self) -> str:
@@ -230,7 +226,7 @@ class Retriever:
 
     def article(self, article_id: str) -> dict:
         """Metadata and full clean text of one article (for "show the whole article")."""
-        position = self._article_positions.get(article_id)
+        position = self.index.article_positions.get(article_id)
         if position is None:
             raise KeyError(f"no article {article_id!r} in the index")
         return {**self.index.articles[position], "text": self.index.article_text(position)}
