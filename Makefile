@@ -12,15 +12,17 @@ run: $(VENV)/.installed
 	$(PY) app.py --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test browser
-	$(PY) -m ruff check qa tests app.py bench
+	$(PY) -m ruff check qa tests app.py bench train
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not slow"
 
 lint: $(VENV)/.installed-test
-	$(PY) -m ruff check qa tests app.py bench
-	$(PY) -m ruff format --check qa tests app.py bench
+	$(PY) -m ruff check qa tests app.py bench train
+	$(PY) -m ruff format --check qa tests app.py bench train
+	$(VENV)/bin/lint-imports
 
 build: $(VENV)/.installed
 	$(VENV)/bin/qa build
