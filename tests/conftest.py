@@ -1,21 +1,74 @@
-"""Shared fixtures: the real packaged model and a real index of the sample corpus, built once per session."""
+"""Shared fixtures. Two kinds of index of the sample corpus, each built once per session:
+
+- `hash_embedder`, `hash_index`, `hash_retriever`: the deterministic test embedder (tests/helpers.py
+  `HashEmbedder`); builds take a fraction of a second. Logic tests use these (`make test-fast`).
+- `embedder`, `sample_index`, `sample_retriever`, `app_url`, `guarded_app`: the real packaged model (and the
+  real app). Any test that uses one of them is marked `slow` here, so `make test-fast` never loads the model;
+  `make test` runs them all.
+
+Helpers (paths, sample questions, the running app, ...) are in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import (
+    ARTIFACTS,
+    SAMPLE_CORPUS,
+    XSS_ARTICLE,
+    build_hash_index,
+    copy_index,
+    running_app,
+)
+from tests.helpers import (
+    hash_embedder as _hash_embedder,
+)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CORPUS = ROOT / "corpus"
-ARTIFACTS = ROOT / "test-artifacts"  # screenshots and other files CI keeps
+# Fixtures that load the real model or start the real app: a test using any of them is slow.
+REAL_MODEL_FIXTURES = {"embedder", "sample_index", "sample_retriever", "app_url", "guarded_app"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+# --- the test embedder (fast tier) -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def hash_embedder():
+    """The deterministic `HashEmbedder`, registered with `qa.api` (indexes built with it are served by it)."""
+    return _hash_embedder()
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory, hash_embedder) -> Path:
+    """An index of the sample corpus built with the hash embedder (read-only: copy it to change it)."""
+    index_dir = tmp_path_factory.mktemp("hash-index")
+    build_hash_index(SAMPLE_CORPUS, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def hash_retriever(hash_index):
+    from qa.api import get_retriever
+
+    return get_retriever(hash_index)
+
+
+# --- the real model (slow tier) ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +96,9 @@ def sample_retriever(sample_index):
     return get_retriever(sample_index)
 
 
+# --- files -------------------------------------------------------------------------------------------------
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the sample corpus, for tests that change articles."""
@@ -57,76 +113,7 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-# --- the running app: the real `qa serve` in a subprocess -------------------------------------------------
-
-XSS_ARTICLE = """Lighthouse keepers of Vardo adopt a penguin named Script
-
-Vardo Gazette
-
-March 3, 2019
-
-The lighthouse keepers of Vardo adopted a penguin they named Script after it walked into the harbour office.
-Keepers wrote <script>window.__xss=1</script> on the door as a joke about the penguin's name.
-A second sign read <img src=x onerror="window.__xss=1"> and nobody knew what it meant.
-The harbour master posted [a link](javascript:window.__xss=1) and **bold words** about the penguin.
-"""
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def copy_index(index_dir: Path, target: Path) -> Path:
-    """A copy of a built index (its `current` link stays relative, so the copy is self-contained)."""
-    shutil.copytree(index_dir, target, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
-    return target
-
-
-@contextmanager
-def running_app(corpus_dir: Path, index_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start `qa serve` on a free port of 127.0.0.1 for `corpus_dir`/`index_dir`; yield its URL; stop it."""
-    import subprocess
-    import sys
-    import tempfile
-    import time
-    import urllib.request
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--corpus", str(corpus_dir), "--index", str(index_dir)]
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, "QA_AUTH": "", **(env or {})}, stdout=log, stderr=log
-        )
-        try:
-            deadline = time.monotonic() + 240
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"qa serve exited with {process.returncode}:\n{log.read()[-4000:]}")
-                try:
-                    with urllib.request.urlopen(url, timeout=5) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"qa serve did not answer at {url}:\n{log.read()[-4000:]}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+# --- the running app: the real `qa serve` in a subprocess (slow tier) ---------------------------------------
 
 
 @pytest.fixture(scope="session")

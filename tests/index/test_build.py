@@ -7,8 +7,7 @@ Run as a script it prints figures on a synthetic corpus (nothing is asserted abo
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,36 +19,7 @@ from qa.index.lexical import LexicalIndex
 from qa.index.store import VECTORS, VERSIONS, load_index
 from qa.records import Article
 from qa.text import sentence_spans
-from tests.conftest import SAMPLE_CORPUS
-
-
-def synthetic_articles(n: int, seed: int = 0, start: int = 0) -> Iterator[Article]:
-    """`n` distinct news-like articles (Zipf-distributed words, 8-20 sentences of 12-25 words)."""
-    rng = np.random.default_rng(seed)
-    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "pa", "do", "fe", "gu", "ha", "ji"]
-    vocab = np.array(["".join(rng.choice(syllables, size=rng.integers(1, 4))) + str(i % 7) for i in range(20_000)])
-    cumulative = np.cumsum(1.0 / np.arange(1, len(vocab) + 1))
-    for i in range(start, start + n):
-        sentences = []
-        for _ in range(rng.integers(8, 21)):
-            draws = rng.random(rng.integers(12, 26)) * cumulative[-1]
-            sentences.append(" ".join(vocab[np.searchsorted(cumulative, draws)]).capitalize() + ".")
-        yield Article(
-            article_id=f"synthetic/{i:07d}.txt",
-            text="\n\n".join(" ".join(sentences[j : j + 3]) for j in range(0, len(sentences), 3)),
-            title=f"Story {i} " + " ".join(vocab[rng.integers(0, 2000, size=5)]),
-            source=f"Publisher {i % 40}",
-            path=f"synthetic/{i:07d}.txt",
-        )
-
-
-def hashed_vectors(texts: Sequence[str], on_progress=None, dim: int = 384) -> np.ndarray:
-    """Stand-in encoder for size tests: a fixed unit vector per text (the model is not under test here)."""
-    out = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(dim) for t in texts])
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    if on_progress:
-        on_progress(len(texts))
-    return out.astype(np.float32)
+from tests.helpers import SAMPLE_CORPUS, hashed_vectors, synthetic_articles
 
 
 def test_streaming_bm25_scores_equal_bm25s(sample_index):

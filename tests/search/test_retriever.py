@@ -12,16 +12,7 @@ from click.testing import CliRunner
 from qa import Passage, retrieve
 from qa.cli import main
 from qa.index.store import MANIFEST, IndexMismatchError, IndexNotFoundError, load_index, resolve_version
-
-# (question, article that answers it, words the highlighted sentence must contain)
-QUESTIONS = [
-    ("How many cruise missiles did the Russian warships fire?", "001_777249522e6c8631.txt", "26 cruise missiles"),
-    ("Which Russian senator said Russia will not intercept US missiles?", "002_b7d55dfd4cdbabc3.txt", "Ozerov"),
-    ("What did Dmitry Peskov say about the military communication channel?", "003_b0192b87f9e4af6e.txt", "Peskov"),
-    ("Why does Lavrov say Russia is free to deliver S-300 missiles to Syria?", "000_f62e0eef9fe49492.txt", "S-300"),
-    ("Are Syrian government forces using Russian-built drones?", "004_9e67022e0d172f8c.txt", "drones"),
-    ("Where did the four Russian warships launch their missiles from?", "001_777249522e6c8631.txt", "Caspian Sea"),
-]
+from tests.helpers import QUESTIONS  # (question, article that answers it, words of the answer)
 
 
 @pytest.mark.parametrize(("question", "article_id", "answer"), QUESTIONS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from click.testing import CliRunner
 from qa.cli import main as qa_cli
 from qa.index.build import EmptyCorpusError, build_index
 from qa.ingest.files import MAX_ARTICLE_BYTES, load_articles
+from tests.helpers import as_unprivileged
 
 GOOD = (
     "Harbour authority opens new ferry terminal\n\nMarch 3, 2021\n\n"
@@ -125,13 +125,6 @@ def make_zoo(corpus: Path) -> Path:
     for name, make, _reason in ZOO:
         make(corpus / name)
     return corpus
-
-
-def as_unprivileged(command: list[str]) -> list[str]:
-    """`command`, run so that file permissions apply even when the tests run as root."""
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *command]
-    return command
 
 
 INGEST = """

@@ -10,9 +10,7 @@ from qa.config import BuildConfig
 from qa.index.build import build_index
 from qa.index.embed import Embedder, ModelNotFoundError
 from qa.index.store import IndexMismatchError, load_index
-
-from .conftest import SAMPLE_CORPUS
-from .test_retrieve import QUESTIONS
+from tests.helpers import QUESTIONS, SAMPLE_CORPUS
 
 INT8 = "all-MiniLM-L6-v2-int8"
 SENTENCES = [

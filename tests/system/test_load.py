@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import ROOT, SAMPLE_CORPUS, copy_index, running_app
-from .test_crash_safety import NEW_ARTICLE, NEW_QUESTION
+from tests.helpers import GLACIER_ARTICLE as NEW_ARTICLE
+from tests.helpers import GLACIER_QUESTION as NEW_QUESTION
+from tests.helpers import ROOT, SAMPLE_CORPUS, copy_index, running_app
 
 CLIENTS = 50
 LOAD_SECONDS = 20

@@ -13,7 +13,7 @@ from qa.index.dedup import DEFAULT_THRESHOLD, NearDuplicates, Signature
 from qa.index.store import load_index
 from qa.ingest.files import load_articles
 from qa.search.retriever import Retriever
-from tests.conftest import SAMPLE_CORPUS, copy_index
+from tests.helpers import SAMPLE_CORPUS, copy_index
 
 WIRE = "002_b7d55dfd4cdbabc3.txt"  # "Russia Says It Will Not Attempt To Shoot Down Further US Missiles"
 OTHER = "000_f62e0eef9fe49492.txt"  # Lavrov on "red lines"

@@ -15,7 +15,7 @@ from qa.index.dense import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_ind
 from qa.index.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
 from qa.search.options import SearchOptions
 from qa.search.retriever import Retriever
-from tests.conftest import SAMPLE_CORPUS, copy_index
+from tests.helpers import SAMPLE_CORPUS, copy_index
 
 QUESTIONS = [
     "How many cruise missiles did the Russian warships fire?",

@@ -16,8 +16,7 @@ import pytest
 from qa.records import Passage
 from qa.web.render import render_card, render_question, render_reply
 from qa.web.reply import Reply, answer
-
-from .conftest import ROOT, copy_index
+from tests.helpers import ROOT, copy_index
 
 # Each vector goes into every field that comes from an article (title, publisher, text, answer, path, URL).
 VECTORS = [

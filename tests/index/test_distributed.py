@@ -7,9 +7,7 @@ import pytest
 
 from qa.api import retrieve
 from qa.index.store import load_index, read_vectors
-
-from .conftest import SAMPLE_CORPUS
-from .test_retrieve import QUESTIONS
+from tests.helpers import QUESTIONS, SAMPLE_CORPUS
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra, not installed: pip install '.[ray]'")
 
@@ -63,8 +61,7 @@ def test_cli_build_with_ray_updates_an_index(tmp_path, local_ray, sample_index):
     from click.testing import CliRunner
 
     from qa.cli import main
-
-    from .conftest import copy_index
+    from tests.helpers import copy_index
 
     index_dir = copy_index(sample_index, tmp_path / "index")
     args = ["build", "--corpus", str(SAMPLE_CORPUS), "--index", str(index_dir), "--ray", "auto"]

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.files import iter_corpus_files, load_articles
-
-from .conftest import SAMPLE_CORPUS
+from tests.helpers import SAMPLE_CORPUS
 
 CLUTTER = [
     "Skip to main content",

@@ -19,17 +19,12 @@ from qa.api import retrieve
 from qa.cli import main as qa_cli
 from qa.index.build import build_index
 from qa.index.store import BuildLockedError, load_index
-
-from .conftest import ROOT, copy_index
+from tests.helpers import GLACIER_ARTICLE as NEW_ARTICLE
+from tests.helpers import GLACIER_QUESTION as NEW_QUESTION
+from tests.helpers import ROOT, copy_index
 
 TRIALS = 10
 OLD_QUESTION = ("How many cruise missiles did the Russian warships fire?", "cruise missiles")
-NEW_ARTICLE = (
-    "Glacier museum opens in Tromsø\n\nJune 2, 2020\n\n"
-    "A museum devoted to glaciers opened in Tromsø on Tuesday with an ice tunnel 140 metres long. "
-    "The director said the tunnel is cooled by seawater pumps and stays at minus four degrees all year."
-)
-NEW_QUESTION = ("How long is the ice tunnel of the glacier museum?", "140 metres")
 
 
 def _build_command(corpus: Path, index: Path) -> list[str]:

@@ -20,9 +20,7 @@ from qa.cli import main as qa_cli
 from qa.index.build import build_index
 from qa.index.store import IndexStoreError, load_index
 from qa.web.reply import answer
-
-from .conftest import SAMPLE_CORPUS, copy_index
-from .test_ingest_robustness import as_unprivileged
+from tests.helpers import SAMPLE_CORPUS, as_unprivileged, copy_index
 
 QUESTION = "How many cruise missiles did the Russian warships fire?"
 

@@ -15,8 +15,7 @@ from qa.search.highlight import best_sentence
 from qa.search.options import MODES, SearchOptions
 from qa.search.rerank import create_reranker, get_reranker, is_cross_encoder
 from qa.text import normalize_space, sentence_spans
-
-from .test_retrieve import QUESTIONS
+from tests.helpers import QUESTIONS
 
 CRUISE = QUESTIONS[0][0]
 SENATOR = "Which Russian senator said Russia will not intercept US missiles?"

@@ -12,8 +12,7 @@ from qa.index.build import SPECIAL_TOKENS
 from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker, embedding_text
 from qa.ingest.files import load_articles
 from qa.records import Article
-
-from .conftest import SAMPLE_CORPUS
+from tests.helpers import SAMPLE_CORPUS
 
 
 @pytest.fixture(scope="module")

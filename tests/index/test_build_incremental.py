@@ -12,7 +12,7 @@ from qa.index.build import build_index
 from qa.index.store import load_index
 from qa.search.options import SearchOptions
 from qa.search.retriever import Retriever
-from tests.conftest import copy_index
+from tests.helpers import copy_index
 
 QUESTIONS = [
     "How many cruise missiles did the Russian warships fire?",

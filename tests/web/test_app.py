@@ -13,8 +13,7 @@ from qa.records import Passage
 from qa.search.options import parse_date_bound as date_bound
 from qa.web.render import render_reply
 from qa.web.reply import Reply, answer, reply_to_api
-
-from .conftest import ROOT, copy_index
+from tests.helpers import ROOT, copy_index
 
 QUESTION = "How many cruise missiles did the Russian warships fire?"
 
