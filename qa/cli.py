@@ -166,7 +166,7 @@ def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: boo
     if not passages:
         click.echo("No passage found.")
     for rank, p in enumerate(passages, 1):
-        meta = " · ".join(x for x in (p.source, p.published or "", p.path) if x)
+        meta = " · ".join(x for x in (p.source, p.published or "", p.url or p.path) if x)
         click.secho(f"{rank}. {p.title}", bold=True)
         click.echo(f"   {meta}   score {p.score:.3f}")
         click.echo("   Answer: " + click.style(p.highlight, fg="yellow", bold=True))

@@ -3,8 +3,9 @@
 The build runs in two passes. First the corpus is read and chunked on the driver, exactly as the
 local build does, and the embedding texts of new or changed articles go to a Ray dataset whose
 `map_batches` runs one model per actor (`EmbedBatch`) across the cluster. Then the ordinary build
-(`qa.index.build.build_index`) runs with an `encode` that looks the vectors up instead of computing them,
-so the index it writes (format, manifest, incremental reuse, syndicated copies) is the local one's.
+(`qa.index.build.build_index`) runs with the chunks of the first pass (`ChunkCache`: nothing is chunked
+twice) and an `encode` that looks the vectors up instead of computing them, so the index it writes
+(format, manifest, incremental reuse, syndicated copies) is the local one's.
 A text the job did not embed (none is expected) is embedded locally.
 """
 
@@ -22,12 +23,13 @@ from .index.chunking import Chunker
 from .index.embed import Embedder
 from .index.pipeline import BuildReport, StageProgress, content_hash, reusable_hashes
 from .ingest.files import iter_articles
+from .records import Article, Chunk
 from .text import embedding_text
 
 BATCH_SIZE = 64  # texts per map_batches call (one model call)
 
 
-def text_key(text: str) -> str:
+def embedding_key(text: str) -> str:
     """The lookup key of an embedding text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -43,18 +45,35 @@ class EmbedBatch:
         return {"key": batch["key"], "vector": vectors}
 
 
+class ChunkCache:
+    """A `Chunker` that remembers each article's chunks, so the build's second pass does not chunk again."""
+
+    def __init__(self, chunker: Chunker) -> None:
+        self.chunker, self.config = chunker, chunker.config
+        self._chunks: dict[tuple[str, str], list[Chunk]] = {}
+
+    def chunk(self, article: Article) -> list[Chunk]:
+        key = (article.article_id, content_hash(article))
+        cached = self._chunks.pop(key, None)
+        return cached if cached is not None else self.chunker.chunk(article)
+
+    def remember(self, article: Article) -> list[Chunk]:
+        chunks = self.chunker.chunk(article)
+        self._chunks[(article.article_id, content_hash(article))] = chunks
+        return chunks
+
+
 def texts_to_embed(
-    corpus_dir: Path, embedder: Embedder, config: BuildConfig, reuse: dict[str, str]
+    corpus_dir: Path, chunks: ChunkCache, config: BuildConfig, reuse: dict[str, str]
 ) -> Iterator[tuple[str, str]]:
     """(key, text) of every distinct chunk text of the articles whose content differs from `reuse`."""
-    chunker = Chunker(embedder.count_tokens, config.chunking)
     seen: set[str] = set()
     for article in iter_articles(corpus_dir):
         if reuse.get(article.article_id) == content_hash(article):
             continue
-        for chunk in chunker.chunk(article):
+        for chunk in chunks.remember(article):
             text = embedding_text(article.title, chunk.text, config.chunking.with_title)
-            key = text_key(text)
+            key = embedding_key(text)
             if key not in seen:
                 seen.add(key)
                 yield key, text
@@ -90,7 +109,7 @@ class LookupEncoder:
         self.vectors, self.embedder, self.missed = vectors, embedder, 0
 
     def __call__(self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None) -> np.ndarray:
-        keys = [text_key(t) for t in texts]
+        keys = [embedding_key(t) for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             self.missed += len(missing)
@@ -136,7 +155,8 @@ def build_index_ray(
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
     connect(address)
     reuse = {} if full else reusable_hashes(index_dir, config, embedder.max_tokens)
-    items = list(texts_to_embed(corpus_dir, embedder, config, reuse))
+    chunks = ChunkCache(Chunker(embedder.count_tokens, config.chunking))
+    items = list(texts_to_embed(corpus_dir, chunks, config, reuse))
     vectors = embed_with_ray(items, config.model, actors=actors, batch_size=config.batch_size)
     encode = LookupEncoder(vectors, embedder)
     report = build_index(
@@ -147,6 +167,7 @@ def build_index_ray(
         on_progress=on_progress,
         full=full,
         encode=encode,
+        chunker=chunks,
     )
     report.manifest.extra["ray"] = {"embedded_on_cluster": len(items), "embedded_locally": encode.missed}
     return report

@@ -45,7 +45,7 @@ class Passage:
     title: str
     source: str
     published: str | None
-    path: str
+    path: str  # the article's file, relative to the corpus folder (its web address is `url`)
     article_id: str
     chunk_id: int
     highlight: str  # the sentence of `text` that best answers the question

@@ -16,6 +16,7 @@ from ..ingest.files import Skipped, file_digest, iter_articles, iter_corpus_file
 from ..records import Article
 from .pipeline import (
     BuildReport,
+    ChunkerLike,
     EmbedderLike,
     EmptyCorpusError,
     EncodeFn,
@@ -60,9 +61,7 @@ def index_status(
         manifest = IndexVersion.served(index_dir).manifest
     except IndexStoreError:
         return "missing"
-    if manifest.settings() == vector_settings(config) and manifest.corpus_fingerprint == corpus_fingerprint(
-        corpus_dir
-    ):
+    if manifest.settings() == vector_settings(config) and manifest.corpus_fingerprint == corpus_fingerprint(corpus_dir):
         return "fresh"
     return "stale"
 
@@ -76,6 +75,7 @@ def build_index(
     *,
     full: bool = False,
     encode: EncodeFn | None = None,
+    chunker: ChunkerLike | None = None,
 ) -> BuildReport:
     """Build (or update) the index of the articles in `corpus_dir` into `index_dir` and publish it atomically."""
     corpus_dir = Path(corpus_dir or default_corpus_dir())
@@ -114,6 +114,7 @@ def build_index(
             skipped=skipped,
             full=full,
             encode=encode,
+            chunker=chunker,
         )
     except EmptyCorpusError as exc:
         detail = f"; skipped {len(skipped)}: " + "; ".join(map(str, skipped[:5])) if skipped else ""

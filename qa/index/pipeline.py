@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..config import BuildConfig, default_index_dir
+from ..config import BuildConfig, ChunkingConfig, default_index_dir
 from ..ingest.files import Skipped
-from ..records import Article
+from ..records import Article, Chunk
 from ..text import embedding_text
 from .bm25_stream import StreamingBM25
 from .chunking import Chunker
@@ -59,6 +59,14 @@ class EmbedderLike(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
     def encode(self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+
+class ChunkerLike(Protocol):
+    """What a build needs of a chunker (`qa.index.chunking.Chunker`, or one with chunks made earlier)."""
+
+    config: ChunkingConfig
+
+    def chunk(self, article: Article) -> list[Chunk]: ...
 
 
 @dataclass
@@ -140,7 +148,7 @@ class Pipeline:
     def __init__(
         self,
         writer: IndexWriter,
-        chunker: Chunker,
+        chunker: ChunkerLike,
         encode: EncodeFn,
         previous: ReusableVersion | None,
         dedup: NearDuplicates | None,
@@ -252,12 +260,14 @@ def build_from_articles(
     *,
     full: bool = False,
     encode: EncodeFn | None = None,
+    chunker: ChunkerLike | None = None,
 ) -> BuildReport:
     """Chunk, embed and index `articles` (any iterable, consumed once) into `index_dir`, publishing atomically.
 
     `corpus_fingerprint` may be a function, called once every article has been read (the build hashes
-    files as ingestion reads them). `encode(texts, on_progress)` replaces `embedder.encode` (e.g. a Ray job); the embedder still
-    counts tokens for chunking. `full=True` embeds every article even when the served index could
+    files as ingestion reads them). `encode(texts, on_progress)` replaces `embedder.encode` (e.g. a Ray
+    job); the embedder still counts tokens for chunking. `chunker` replaces the model's chunker (e.g. one
+    holding chunks made earlier). `full=True` embeds every article even when the served index could
     provide unchanged articles' vectors.
     """
     started = time.perf_counter()
@@ -282,7 +292,7 @@ def build_from_articles(
         with IndexWriter(index_dir) as writer:
             pipeline = Pipeline(
                 writer,
-                Chunker(embedder.count_tokens, config.chunking),
+                chunker or Chunker(embedder.count_tokens, config.chunking),
                 encode or (lambda texts, on_batch: embedder.encode(texts, on_progress=on_batch)),
                 previous,
                 NearDuplicates(threshold) if threshold else None,

@@ -212,7 +212,7 @@ class Retriever:
             title=meta.get("title", ""),
             source=meta.get("source", ""),
             published=meta.get("published"),
-            path=meta.get("url") or meta.get("path", ""),
+            path=meta.get("path", ""),
             article_id=meta["article_id"],
             chunk_id=chunk_id,
             highlight=text[h_start:h_end],

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from qa.index.bm25_stream import StreamingBM25
-from qa.index.build import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles, build_index
+from qa.index.build import build_index
 from qa.index.lexical import LexicalIndex
+from qa.index.pipeline import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles
 from qa.index.store import VECTORS, VERSIONS, load_index
 from qa.records import Article
 from qa.text import sentence_spans
@@ -134,7 +135,7 @@ def measure_incremental(n_articles: int) -> None:  # pragma: no cover - prints f
     print(f"{n_articles} articles, {full.n_chunks} chunks; the model embeds {rate:.0f} chunks/s")
     print(f"full build: {full_s:.0f} s = pipeline {pipeline_s:.1f} s + embedding {full.n_chunks / rate:.0f} s")
     print(f"one article changed: {update_s:.1f} s = {update_s / full_s:.1%} of a full build")
-    print(update.manifest["update"])
+    print(update.manifest.update)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,18 +65,18 @@ def test_add_change_delete_embeds_only_what_changed_and_equals_a_full_rebuild(
     index_dir = copy_index(sample_index, tmp_path / "incremental")
     _edit(corpus_copy)
     report = build_index(corpus_copy, index_dir, embedder=embedder)
-    update = report.manifest["update"]
+    update = report.manifest.update
     assert update["mode"] == "incremental"
     assert (update["embedded_articles"], update["reused_articles"], update["removed_articles"]) == (2, 3, 1)
     assert "embedded 2 new or changed articles, kept 3, dropped 1" in report.summary()
 
     full = build_index(corpus_copy, tmp_path / "full", embedder=embedder, full=True)
-    assert full.manifest["update"]["mode"] == "full"
-    assert full.manifest["update"]["embedded_articles"] == 5
+    assert full.manifest.update["mode"] == "full"
+    assert full.manifest.update["embedded_articles"] == 5
     _assert_same_results(Retriever(load_index(index_dir), embedder), Retriever(load_index(tmp_path / "full"), embedder))
 
     again = build_index(corpus_copy, index_dir, embedder=embedder)  # nothing changed: nothing embedded
-    assert again.manifest["update"]["embedded_chunks"] == 0
+    assert again.manifest.update["embedded_chunks"] == 0
     assert again.n_chunks == full.n_chunks
 
 
@@ -84,7 +84,7 @@ def test_full_flag_and_changed_chunking_embed_everything(sample_index, embedder,
     index_dir = copy_index(sample_index, tmp_path / "index")
     n_articles = len(load_index(sample_index).articles)
     forced = build_index(corpus_copy, index_dir, embedder=embedder, full=True)
-    assert forced.manifest["update"] | {"reason": None} == {
+    assert forced.manifest.update | {"reason": None} == {
         "mode": "full",
         "reason": None,
         "reused_articles": 0,
@@ -95,6 +95,6 @@ def test_full_flag_and_changed_chunking_embed_everything(sample_index, embedder,
     }
     config = replace(BuildConfig(), chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
     rechunked = build_index(corpus_copy, index_dir, config=config, embedder=embedder)
-    assert rechunked.manifest["update"]["mode"] == "full"
-    assert "chunking" in rechunked.manifest["update"]["reason"]
+    assert rechunked.manifest.update["mode"] == "full"
+    assert "chunking" in rechunked.manifest.update["reason"]
     assert rechunked.n_chunks > forced.n_chunks

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from qa.config import ChunkingConfig
-from qa.index.build import SPECIAL_TOKENS
-from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker, embedding_text
+from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker
+from qa.index.pipeline import SPECIAL_TOKENS
 from qa.ingest.files import load_articles
 from qa.records import Article
+from qa.text import embedding_text
 from tests.helpers import SAMPLE_CORPUS
 
 

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.config import ChunkingConfig
-from qa.index.build import SPECIAL_TOKENS
-from qa.index.chunking import Chunker, embedding_text, whitespace_token_counter
+from qa.index.chunking import Chunker, whitespace_token_counter
+from qa.index.pipeline import SPECIAL_TOKENS
 from qa.ingest.clean import clean_page
 from qa.records import Article
-from qa.text import clean_unicode, normalize_space, sentence_spans
+from qa.text import clean_unicode, embedding_text, normalize_space, sentence_spans
 
 # Text that looks like scraped news: words, punctuation, quotes, dates, newlines, other scripts, emoji,
 # control characters, and long runs without spaces.

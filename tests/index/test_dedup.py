@@ -117,8 +117,8 @@ def test_build_indexes_one_copy_and_lists_the_others_as_also_published_by(
     index_dir = copy_index(sample_index, tmp_path / "index")
     report = build_index(corpus_copy, index_dir, embedder=embedder)
     assert report.n_articles == 5  # the five different sample stories all stay; the two copies are folded
-    assert report.manifest["dedup"]["copies"] == 2
-    assert report.manifest["update"]["embedded_chunks"] == 0
+    assert report.manifest.dedup["copies"] == 2
+    assert report.manifest.update["embedded_chunks"] == 0
 
     index = load_index(index_dir)
     wire_meta = next(a for a in index.articles if a["article_id"] == WIRE)

@@ -24,14 +24,16 @@ def test_ray_build_writes_the_vectors_and_index_of_the_local_build(tmp_path, loc
     from qa.distributed import build_index_ray
 
     report = build_index_ray(SAMPLE_CORPUS, tmp_path / "index", embedder=embedder, actors=2)
-    assert report.manifest["ray"]["embedded_locally"] == 0  # every vector came from the Ray job
-    assert report.manifest["ray"]["embedded_on_cluster"] == report.n_chunks
+    assert report.manifest.extra["ray"]["embedded_locally"] == 0  # every vector came from the Ray job
+    assert report.manifest.extra["ray"]["embedded_on_cluster"] == report.n_chunks
     local, distributed = load_index(sample_index), load_index(report.index_path)
-    assert distributed.manifest["model"] == local.manifest["model"]
-    assert distributed.manifest["index_type"] == local.manifest["index_type"]
+    assert distributed.manifest.model == local.manifest.model
+    assert distributed.manifest.index_type == local.manifest.index_type
     np.testing.assert_array_equal(distributed.chunk_rows, local.chunk_rows)
     np.testing.assert_allclose(
-        read_vectors(distributed.path, distributed.manifest), read_vectors(local.path, local.manifest), atol=1e-5
+        read_vectors(distributed.path, distributed.manifest.dimension),
+        read_vectors(local.path, local.manifest.dimension),
+        atol=1e-5,
     )
     for question, _, _ in QUESTIONS:
         ours = retrieve(question, k=5, index_dir=tmp_path / "index")
@@ -42,15 +44,18 @@ def test_ray_build_writes_the_vectors_and_index_of_the_local_build(tmp_path, loc
 @pytest.mark.slow
 def test_an_unchanged_corpus_sends_nothing_to_the_cluster(tmp_path, local_ray, embedder):
     from qa.config import BuildConfig, ChunkingConfig
-    from qa.distributed import texts_to_embed
-    from qa.index.build import build_index, reusable_hashes
+    from qa.distributed import ChunkCache, texts_to_embed
+    from qa.index.build import build_index
+    from qa.index.chunking import Chunker
+    from qa.index.pipeline import reusable_hashes
 
     index_dir = tmp_path / "index"
     build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
     config = BuildConfig()
     reuse = reusable_hashes(index_dir, config, embedder.max_tokens)
-    assert list(texts_to_embed(SAMPLE_CORPUS, embedder, config, reuse)) == []
-    assert len(list(texts_to_embed(SAMPLE_CORPUS, embedder, config, {}))) == load_index(index_dir).n_chunks
+    chunks = ChunkCache(Chunker(embedder.count_tokens, config.chunking))
+    assert list(texts_to_embed(SAMPLE_CORPUS, chunks, config, reuse)) == []
+    assert len(list(texts_to_embed(SAMPLE_CORPUS, chunks, config, {}))) == load_index(index_dir).n_chunks
     # other chunking settings: the build will embed everything, so the cluster must get everything
     rechunked = BuildConfig(chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
     assert reusable_hashes(index_dir, rechunked, embedder.max_tokens) == {}

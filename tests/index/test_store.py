@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.config import BuildConfig
+from qa.config import FLAT_MAX_CHUNKS, BuildConfig, IndexConfig
 from qa.index.build import build_index
-from qa.index.dense import FLAT_MAX_CHUNKS, IndexConfig, build_dense, choose_index_type, index_params
-from qa.index.store import CURRENT, VERSIONS, BuildLockedError, build_lock, load_index
+from qa.index.dense import build_dense, choose_index_type, index_params
+from qa.index.store import CURRENT, VERSIONS, BuildLockedError, load_index
+from qa.index.writer import build_lock
 from qa.search.options import SearchOptions
 from qa.search.retriever import Retriever
 from tests.helpers import SAMPLE_CORPUS, copy_index
@@ -37,9 +38,9 @@ def test_auto_index_type_is_exact_for_small_corpora_and_hnsw_above_the_threshold
 
 def test_sample_index_is_flat_and_records_it(sample_index):
     index = load_index(sample_index)
-    assert index.manifest["index_type"] == "flat"
-    assert index.manifest["index_params"] == {"factory": "Flat"}
-    assert index.vectors is not None and index.vectors.shape == (index.n_chunks, index.manifest["dimension"])
+    assert index.manifest.index_type == "flat"
+    assert index.manifest.index_params == {"factory": "Flat"}
+    assert index.vectors is not None and index.vectors.shape == (index.n_chunks, index.manifest.dimension)
     assert isinstance(index.vectors, np.memmap)
 
 
@@ -50,10 +51,10 @@ def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, sample
     index_dir = copy_index(sample_index, tmp_path / "index")
     config = replace(BuildConfig(), index=IndexConfig(index_type=kind))
     report = build_index(SAMPLE_CORPUS, index_dir, config=config, embedder=embedder)
-    assert report.manifest["update"]["embedded_chunks"] == 0
+    assert report.manifest.update["embedded_chunks"] == 0
 
     approx = load_index(index_dir)
-    assert approx.manifest["index_type"] == kind
+    assert approx.manifest.index_type == kind
     assert approx.dense.ntotal == approx.n_chunks
     if kind == "hnsw":
         assert approx.dense.hnsw.efSearch == IndexConfig().ef_search

@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import main as qa_cli
-from qa.index.build import EmptyCorpusError, build_index
+from qa.index.build import build_index
+from qa.index.pipeline import EmptyCorpusError
 from qa.ingest.files import MAX_ARTICLE_BYTES, load_articles
 from tests.helpers import as_unprivileged
 
@@ -228,7 +229,7 @@ def test_build_report_lists_what_was_skipped(tmp_path, embedder):
     assert report.n_articles == 1
     assert sorted(s.path for s in report.skipped) == ["bad.json", "empty.txt"]
     assert "skipped 2" in report.summary() and "bad.json" in report.summary()
-    assert sorted(report.manifest["skipped"]) == [
+    assert sorted(report.manifest.skipped) == [
         "bad.json: invalid JSON (Expecting property name enclosed in double quotes at line 1 column 2)",
         "empty.txt: empty file",
     ]

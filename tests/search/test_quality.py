@@ -8,13 +8,12 @@ import pytest
 
 from qa import retrieve
 from qa.index.build import build_index
-from qa.index.chunking import embedding_text
 from qa.index.embed import resolve_model_path
 from qa.search.followup import expand_query, looks_incomplete
 from qa.search.highlight import best_sentence
 from qa.search.options import MODES, SearchOptions
 from qa.search.rerank import create_reranker, get_reranker, is_cross_encoder
-from qa.text import normalize_space, sentence_spans
+from qa.text import embedding_text, normalize_space, sentence_spans
 from tests.helpers import QUESTIONS
 
 CRUISE = QUESTIONS[0][0]

@@ -36,7 +36,7 @@ def _check_served(index: Path) -> str:
     data = load_index(index)
     question, expected = OLD_QUESTION
     assert expected in retrieve(question, k=3, index_dir=index)[0].text
-    if data.manifest["n_articles"] == 6:  # the new build got published: it answers the new question too
+    if data.manifest.n_articles == 6:  # the new build got published: it answers the new question too
         question, expected = NEW_QUESTION
         assert expected in retrieve(question, k=3, index_dir=index)[0].text
     return data.path.name
