@@ -114,15 +114,16 @@ def render_card(rank: int, p: Passage, article_text: str | None = None) -> str:
 
 def render_reply(reply: Reply) -> str:
     """The chat message for a reply: the short answer first, then one card per passage."""
+    when = f"<div class='qa-when'>{esc(reply.when)}</div>" if getattr(reply, "when", None) else ""
     if not reply.passages:
         kind = "qa-error" if reply.error else "qa-empty"
-        return f"<div class='qa-notice {kind}'>{esc(reply.notice)}</div>"
+        return f"{when}<div class='qa-notice {kind}'>{esc(reply.notice)}</div>"
     best = reply.passages[0]
     origin = " · ".join(esc(x) for x in (best.title, best.source, pretty_date(best.published)) if x)
     cards = "".join(render_card(rank, p, reply.articles.get(p.article_id)) for rank, p in enumerate(reply.passages, 1))
     n = len(reply.passages)
     return (
-        f"<div class='qa-answer'><div class='qa-answer-label'>Answer</div>"
+        f"{when}<div class='qa-answer'><div class='qa-answer-label'>Answer</div>"
         f"<div class='qa-answer-text'>{esc(best.highlight)}</div>"
         f"<div class='qa-answer-origin'>{origin}</div></div>"
         f"<div class='qa-sources-label'>{n} source{'s' if n != 1 else ''}</div>{cards}"
@@ -141,17 +142,17 @@ def index_summary(corpus_dir: Path, index_dir: Path) -> str:
         return f"<div class='qa-notice qa-error'>{esc(no_index_message(corpus_dir, index_dir))}</div>"
     except IndexStoreError as exc:
         return f"<div class='qa-notice qa-error'>{esc(hide_paths(exc, corpus_dir, index_dir))}</div>"
-    built = str(manifest.get("built_at", "")).replace("T", " ").replace("Z", " UTC")
-    seconds = manifest.get("build_seconds")
+    built = manifest.built_at.replace("T", " ").replace("Z", " UTC")
+    seconds = manifest.build_seconds
     rows = [
-        ("Articles", f"{manifest.get('n_articles', 0):,}"),
-        ("Passages", f"{manifest.get('n_chunks', 0):,}"),
-        ("Model", manifest.get("model", "")),
+        ("Articles", f"{manifest.n_articles:,}"),
+        ("Passages", f"{manifest.n_chunks:,}"),
+        ("Model", manifest.model),
         ("Built", built + (f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else "")),
         ("Corpus", shown_path(corpus_dir)),
         ("Index", shown_path(index_dir)),
     ]
-    skipped = manifest.get("skipped") or []
+    skipped = manifest.skipped
     if skipped:
         rows.append(("Skipped", f"{len(skipped)} unreadable file{'s' if len(skipped) != 1 else ''}"))
     body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)

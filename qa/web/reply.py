@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,15 @@ from ..api import get_retriever, retrieve
 from ..config import default_corpus_dir, default_index_dir
 from ..index.store import IndexNotFoundError, IndexStoreError
 from ..records import Passage
-from ..search.options import SearchOptions
+from ..search.options import FIELD_NAMES, SearchOptions
+from ..search.when import TimeRange, newest_date, time_range
 
 log = logging.getLogger(__name__)
 
-FORM_FIELDS = ("k", "sources", "date_from", "date_to", "per_article")  # the search options the page offers
+# The search options the page offers ("prefer recent" once SearchOptions has it).
+FORM_FIELDS = ("k", "sources", "date_from", "date_to", "per_article") + (
+    ("prefer_recent",) if "prefer_recent" in FIELD_NAMES else ()
+)
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Reply:
     notice: str | None = None  # a message for the user instead of (or besides) passages
     error: bool = False  # the notice reports a problem rather than an empty result
     articles: dict[str, str] = field(default_factory=dict)  # article_id -> full clean text
+    when: str | None = None  # the date range the question named and how it was used, said in the reply
+    time_range: TimeRange | None = None  # that range, when the passages are limited to it
 
     @property
     def answer(self) -> str:
@@ -72,6 +79,8 @@ def form_options(form: Mapping[str, object]) -> SearchOptions:
         except (TypeError, ValueError):
             raise ValueError(f"k must be a whole number, not {values['k']!r}") from None
     values["per_article"] = bool(values.get("per_article", False))
+    if "prefer_recent" in values:
+        values["prefer_recent"] = bool(values["prefer_recent"])
     return SearchOptions(**values)
 
 
@@ -83,10 +92,13 @@ def answer(
     corpus_dir: Path | None = None,
     index_dir: Path | None = None,
     with_articles: bool = False,
+    detect_time: bool = True,
 ) -> Reply:
     """Answer `question` (follow-ups resolved against the earlier questions in `history`). Never raises.
 
     `options` is a `SearchOptions`, or form values (`FORM_FIELDS`) checked here: a bad value becomes the notice.
+    With `detect_time`, a question that names a time ("in April 2018", "last October") and no date range set
+    is searched within that time (see `qa.search.when`), and `reply.when` says so.
     """
     corpus_dir = Path(corpus_dir or default_corpus_dir())
     index_dir = Path(index_dir or default_index_dir())
@@ -95,7 +107,20 @@ def answer(
     try:
         opts = options if isinstance(options, SearchOptions) else form_options(options or {})
         earlier = [h for h in history or [] if isinstance(h, str) and h.strip()]
-        reply.passages = retrieve(question or "", history=earlier, index_dir=index_dir, options=opts)
+        named = None
+        if detect_time and not (opts.date_from or opts.date_to):
+            named = time_range(question or "", index_newest(index_dir))
+        if named:
+            timed = opts.with_(date_from=named.date_from, date_to=named.date_to)
+            reply.passages = retrieve(question or "", history=earlier, index_dir=index_dir, options=timed)
+            if reply.passages:
+                reply.time_range = named
+                reply.when = f"Searched only articles {range_phrase(named)}, as the question asks."
+            else:
+                reply.passages = retrieve(question or "", history=earlier, index_dir=index_dir, options=opts)
+                reply.when = f"No article {range_phrase(named)} matches, so these passages are from any date."
+        else:
+            reply.passages = retrieve(question or "", history=earlier, index_dir=index_dir, options=opts)
         if with_articles:
             retriever = get_retriever(index_dir)
             for p in reply.passages:
@@ -118,6 +143,27 @@ def answer(
     return reply
 
 
+_newest: dict[int, date | None] = {}  # id(retriever) -> its newest article's date
+
+
+def index_newest(index_dir: Path) -> date | None:
+    """The date of the newest article of the served index ("last October" is counted from it)."""
+    retriever = get_retriever(index_dir)
+    key = id(retriever.index)
+    if key not in _newest:
+        if len(_newest) > 8:
+            _newest.clear()
+        _newest[key] = newest_date([a.get("published") for a in retriever.index.articles])
+    return _newest[key]
+
+
+def range_phrase(named: TimeRange) -> str:
+    """ "from April 2018", "since March 2018", "before 2017"."""
+    first = named.label.split()[0].lower()
+    open_ended = first in ("since", "after", "from", "before", "until", "till", "by")
+    return named.label if open_ended else f"from {named.label}"
+
+
 def passage_to_api(passage: Passage) -> dict[str, Any]:
     """A passage as JSON for API callers ("path" is named "file": gradio_client downloads "path" keys)."""
     data = passage.to_dict()
@@ -131,4 +177,5 @@ def reply_to_api(reply: Reply) -> dict[str, Any]:
         "passages": [passage_to_api(p) for p in reply.passages],
         "notice": reply.notice,
         "error": reply.error,
+        "when": reply.when,
     }
