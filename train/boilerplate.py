@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.ingest.boilerplate import FEATURES, STAGE2, line_features, page_lines, stage2_features  # noqa: E402
 from qa.ingest.metadata import TITLE_FEATURES  # noqa: E402
+from qa.ingest.publisher import PUBLISHER_FEATURES  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "boilerplate"
 DEFAULT_OUT = ROOT / "qa" / "ingest" / "models" / "boilerplate.json"
@@ -144,6 +145,29 @@ def train_title(data: Path, sources: set[str], line_model: dict) -> dict:
     return _fit(np.concatenate(X), np.concatenate(y), np.concatenate(w) * 100)
 
 
+def train_publisher(data: Path, sources: set[str], line_model: dict) -> dict:
+    """The publisher ranker: candidate names of each page, labelled by the scorer's own publisher match."""
+    from qa.ingest.boilerplate import LineModel
+    from qa.ingest.publisher import publisher_candidates
+
+    score = _score_module(data)
+    model = LineModel.from_dict(line_model)
+    truths = [json.loads(x) for x in (data / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    X, y, w = [], [], []
+    for t in sorted(truths, key=lambda t: t["id"]):
+        if _source(t) not in sources or not t.get("publisher"):
+            continue
+        lines = page_lines((data / "txt" / f"{t['id']}.txt").read_text(encoding="utf-8"))
+        names, feats = publisher_candidates(lines, model.predict(lines))
+        labels = [score.fuzzy_match(n, [t["publisher"], *t.get("publisher_aliases", [])]) for n in names]
+        if not any(labels):
+            continue
+        X.append(feats)
+        y.append(np.array(labels, dtype=float))
+        w.append(np.full(len(names), 1.0 / len(names)))
+    return _fit(np.concatenate(X), np.concatenate(y), np.concatenate(w) * 100)
+
+
 def train(data: Path, sources: set[str], folds: int = 5) -> dict:
     X, y, groups, w = load(data, sources)
     stage1 = _fit(X, y, w)
@@ -168,6 +192,8 @@ def train(data: Path, sources: set[str], folds: int = 5) -> dict:
     }
     model["title_features"] = list(TITLE_FEATURES)
     model["title"] = train_title(data, sources, model)
+    model["publisher_features"] = list(PUBLISHER_FEATURES)
+    model["publisher"] = train_publisher(data, sources, model)
     return model
 
 

@@ -274,6 +274,7 @@ class LineModel:
     bias2: float
     threshold: float = 0.5
     title: dict | None = None  # the headline ranker of qa.ingest.metadata: mean, scale, coef, bias
+    publisher: dict | None = None  # the publisher ranker of qa.ingest.publisher
 
     @classmethod
     def from_dict(cls, d: dict) -> LineModel:
@@ -285,7 +286,8 @@ class LineModel:
             arr(s1["mean"]), arr(s1["scale"]), arr(s1["coef"]), float(s1["bias"]),
             arr(s2["mean"]), arr(s2["scale"]), arr(s2["coef"]), float(s2["bias"]),
             float(d.get("threshold", 0.5)),
-            {k: (np.asarray(v) if isinstance(v, list) else v) for k, v in (d.get("title") or {}).items()} or None,
+            _ranker(d.get("title")),
+            _ranker(d.get("publisher")),
         )  # fmt: skip
 
     def stage1(self, features: np.ndarray) -> np.ndarray:
@@ -297,6 +299,10 @@ class LineModel:
             return np.zeros(0)
         p1 = self.stage1(line_features(lines))
         return _sigmoid(((stage2_features(p1) - self.mean2) / self.scale2) @ self.coef2 + self.bias2)
+
+
+def _ranker(d: dict | None) -> dict | None:
+    return {k: (np.asarray(v) if isinstance(v, list) else v) for k, v in d.items()} if d else None
 
 
 @lru_cache(maxsize=1)

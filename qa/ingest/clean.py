@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from ..text import normalize_space, sentence_spans
 from .boilerplate import LineModel, default_model, page_lines
 from .dates import parse_date
-from .metadata import find_date, find_publisher, find_title, headline_text
+from .metadata import find_date, find_title, headline_text
+from .publisher import find_publisher
 
 # Lines that are page furniture, never story text (matched against the whole stripped line).
 _CLUTTER_LINE = re.compile(
@@ -186,7 +187,7 @@ def _classify_lines(raw, title, source, published, furniture, model):
     if not title and title_at is not None:
         title = headline_text(lines[title_at].text)
     published = published or find_date(lines, p, title_at)
-    source = source or find_publisher(lines, p)
+    source = source or find_publisher(lines, p, model)
     kept = [line.text for i, line in enumerate(lines) if keep[i] and i != title_at]
     return "\n\n".join(kept), title, source, published
 

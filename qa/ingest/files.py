@@ -1,56 +1,59 @@
 """Read a folder of scraped news into `Article` records.
 
-Formats: .txt, .md, .html/.htm (trafilatura), .json (an object or a list of objects) and .jsonl
-(one object a line, streamed). A file or record that cannot be read is reported as `Skipped` with the
-reason, and the rest go on. Only regular files inside the corpus folder are read: symlinked folders are
-not followed, and a symlinked file must point inside the corpus folder.
+Formats: .txt, .md, .html/.htm (trafilatura), .json (an object or a list of objects), .jsonl (one object
+a line, streamed), .warc/.warc.gz web archives (one article per HTML response, `qa.ingest.warc`), and
+any of them gzip-compressed (.txt.gz, .html.gz, .json.gz, .jsonl.gz; `qa.ingest.compressed`). A file or
+record that cannot be read is reported as `Skipped` with the reason, and the rest go on. Only regular
+files inside the corpus folder are read: symlinked folders are not followed, and a symlinked file must
+point inside the corpus folder.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..records import Article
 from ..text import clean_unicode
-from .clean import clean_page, parse_date
+from .article import make_article
+from .compressed import gzip_lines, read_gzip
+from .errors import IngestError, Skipped
+from .jsonfeed import json_articles, json_reason, jsonl_articles
+from .limits import MAX_ARTICLE_BYTES, MAX_FILE_BYTES
+from .warc import warc_articles
 
-SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a .json file is parsed whole
-# One article (a .txt/.md/.html file, or one JSON/JSONL record) larger than this is no news article (a log,
-# a dump, a book): it is skipped with the reason rather than tying up the build for an hour.
-MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+__all__ = [
+    "MAX_ARTICLE_BYTES", "MAX_FILE_BYTES", "SUFFIXES", "IngestError", "Skipped", "SourceFile", "file_digest",
+    "file_kind", "iter_articles", "iter_corpus_files", "load_articles", "read_file",
+]  # fmt: skip
+
+_PLAIN = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".warc"})
+SUFFIXES = _PLAIN | {".gz"}
 # Text with more than this share of control bytes (other than tab, newline, form feed, CR) is binary.
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
 
-_TEXT_KEYS = ("text", "body", "content", "article", "maintext", "description")
-_TITLE_KEYS = ("title", "headline", "name")
-_URL_KEYS = ("url", "link", "source_url", "canonical_url")
-_DATE_KEYS = ("date", "published", "published_at", "publish_date", "pubDate", "date_publish", "datetime")
-_SOURCE_KEYS = ("source", "publisher", "site", "sitename", "site_name", "outlet", "domain")
-_ID_KEYS = ("_id", "id", "doc_id", "article_id")
 
+def file_kind(path: Path) -> tuple[str, bool] | None:
+    """(the content's suffix, whether gzip-compressed) of an article file, or None for other files.
 
-class IngestError(Exception):
-    """A file that cannot be turned into articles; the message says why."""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+    ``a.jsonl.gz`` is (".jsonl", True); ``a.warc.gz`` is (".warc", False): warcio reads a compressed
+    archive record by record itself.
+    """
+    suffix = path.suffix.lower()
+    if suffix in _PLAIN:
+        return suffix, False
+    if suffix == ".gz":
+        inner = Path(path.stem).suffix.lower()
+        if inner == ".warc":
+            return ".warc", False
+        if inner in _PLAIN:
+            return inner, True
+    return None
 
 
 def iter_corpus_files(corpus_dir: Path, on_skip: Callable[[Skipped], None] | None = None) -> Iterator[Path]:
@@ -72,7 +75,7 @@ def iter_corpus_files(corpus_dir: Path, on_skip: Callable[[Skipped], None] | Non
             report(Skipped(_relative(Path(root) / name, corpus_dir) + "/", "symlinked folder, not followed"))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(root) / d).is_symlink())
         for name in sorted(files):
-            if name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
+            if name.startswith(".") or file_kind(Path(name)) is None:
                 continue
             path = Path(root) / name
             problem = _file_problem(path, root_real)
@@ -190,80 +193,6 @@ def read_text(source: SourceFile) -> str:
     return decode_bytes(data)
 
 
-def _first(record: dict[str, Any], keys: tuple[str, ...]) -> str:
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, dict):  # e.g. {"source": {"name": "Reuters"}}
-            value = value.get("name") or value.get("title")
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = "\n\n".join(value)  # e.g. "text": ["first paragraph", "second paragraph"]
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in _TEXT_KEYS:
-            return str(value)  # e.g. "id": 42, "date": 20170410
-    return ""
-
-
-_HTML_HINT = re.compile(r"<(?:html|body|p|div|article|br)\b", re.IGNORECASE)
-
-
-def _html_to_page(html: str) -> dict[str, str]:
-    try:
-        import trafilatura
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise IngestError("reading HTML needs trafilatura: pip install trafilatura") from exc
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if doc is None:
-        return {}
-    doc = doc if isinstance(doc, dict) else doc.as_dict()
-    return {
-        "text": doc.get("text") or "",
-        "title": doc.get("title") or "",
-        "source": doc.get("sitename") or "",
-        "date": doc.get("date") or "",
-        "url": doc.get("url") or "",
-    }
-
-
-def _article(article_id: str, rel_path: str, raw_text: str, meta: dict[str, str]) -> Article:
-    if _HTML_HINT.search(raw_text):
-        page = _html_to_page(raw_text)
-        raw_text = page.get("text", "")
-        meta = {k: meta.get(k) or page.get(k, "") for k in ("title", "source", "date", "url")}
-    date = meta.get("date") or ""
-    parsed = parse_date(date) if date else None
-    published = parsed[0] if parsed else (date[:10] if re.match(r"\d{4}-\d{2}-\d{2}", date) else None)
-    page = clean_page(
-        clean_unicode(raw_text), title=meta.get("title", ""), source=meta.get("source", ""), published=published
-    )
-    if not page.text.strip():
-        raise IngestError("no article text after removing page clutter")
-    return Article(
-        article_id=article_id,
-        text=page.text,
-        title=page.title,
-        source=page.source,
-        published=page.published,
-        url=meta.get("url") or None,
-        path=rel_path,
-    )
-
-
-def _record_article(record: Any, article_id: str, rel_path: str) -> Article:
-    if not isinstance(record, dict):
-        raise IngestError(f"expected a JSON object, got {type(record).__name__}")
-    text = _first(record, _TEXT_KEYS)
-    if not text:
-        raise IngestError(f"JSON object has none of the text fields {', '.join(_TEXT_KEYS)}")
-    meta = {
-        "title": _first(record, _TITLE_KEYS),
-        "source": _first(record, _SOURCE_KEYS),
-        "date": _first(record, _DATE_KEYS),
-        "url": _first(record, _URL_KEYS),
-    }
-    return _article(article_id, rel_path, text, meta)
-
-
 def _jsonl_lines(source: SourceFile) -> Iterator[tuple[int, str | None, str]]:
     """(line number, text or None, why not) of each non-blank line, streamed: the file is never read whole."""
     lines = iter(source)
@@ -297,52 +226,44 @@ def _chain_first(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def read_file(source: SourceFile, corpus_dir: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Article]:
-    """Articles in one file. Bad records of a JSON/JSONL file are reported and skipped one by one."""
+    """Articles in one file. Bad records of a JSON/JSONL file or a WARC are reported and skipped one by one."""
     path = source.path
     rel_path = path.relative_to(corpus_dir).as_posix()
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        n_lines = 0
-        for lineno, line, problem in _jsonl_lines(source):
-            n_lines += 1
-            try:
-                if line is None:
-                    raise IngestError(problem)
-                yield _record_article(json.loads(line), f"{rel_path}:{lineno}", rel_path)
-            except (json.JSONDecodeError, IngestError, RecursionError) as exc:
-                on_skip(Skipped(f"{rel_path}:{lineno}", _reason(exc)))
-        if not n_lines:
-            raise IngestError("empty file")
+    kind, gzipped = file_kind(path) or (path.suffix.lower(), False)
+    if kind == ".warc":
+        yield from warc_articles(source, rel_path, on_skip)
         return
-    text = clean_unicode(read_text(source)) if suffix not in (".html", ".htm") else read_text(source)
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise IngestError(_reason(exc)) from exc
-        if isinstance(data, list):
-            for i, record in enumerate(data):
-                try:
-                    yield _record_article(record, f"{rel_path}#{i}", rel_path)
-                except IngestError as exc:
-                    on_skip(Skipped(f"{rel_path}#{i}", str(exc)))
-        else:
-            yield _record_article(data, rel_path, rel_path)
-    elif suffix in (".html", ".htm"):
-        page = _html_to_page(text)
-        if not page.get("text"):
-            raise IngestError("HTML page has no article text")
-        yield _article(rel_path, rel_path, page["text"], page)
+    if kind == ".jsonl":
+        lines = _gzip_jsonl_lines(source) if gzipped else _jsonl_lines(source)
+        yield from jsonl_articles(lines, rel_path, on_skip)
+        return
+    if gzipped:
+        data = read_gzip(source, MAX_FILE_BYTES if kind == ".json" else MAX_ARTICLE_BYTES)
+        if not data.strip():
+            raise IngestError("empty file (after decompressing)")
+        text = decode_bytes(data)
     else:
-        yield _article(rel_path, rel_path, text, {})
+        text = read_text(source)
+    if kind == ".json":
+        yield from json_articles(clean_unicode(text), rel_path, on_skip)
+    elif kind in (".html", ".htm"):
+        yield make_article(rel_path, rel_path, text, {}, scraped=False, html=True)
+    else:
+        yield make_article(rel_path, rel_path, clean_unicode(text), {}, scraped=True)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    if isinstance(exc, RecursionError):
-        return "invalid JSON (nested too deeply)"
-    return str(exc)
+def _gzip_jsonl_lines(source: SourceFile) -> Iterator[tuple[int, str | None, str]]:
+    for lineno, raw, problem in gzip_lines(source, MAX_ARTICLE_BYTES):
+        if raw is None:
+            yield lineno, None, problem
+            continue
+        try:
+            yield lineno, decode_bytes(raw), ""
+        except IngestError as exc:
+            yield lineno, None, str(exc).replace("file", "line")
+
+
+_reason = json_reason
 
 
 # on_file(relative path, SHA-256 of its bytes or None when unreadable), once per file, in walk order.

@@ -6,9 +6,7 @@
 - **Date**: a date printed on a short line near the headline or the byline (or after "Published",
   "Updated", "Posted"), never one from a list in the body or from the page's comments; a year-less date
   takes its year from another date or a copyright line of the page.
-- **Publisher**: the site's name as the page's furniture prints it ("© 2019 The New York Times Company",
-  "Follow Lifehacker", "Search LA Weekly", "About eHow", "The Verge homepage"), the name printed most
-  often in such places wins.
+- **Publisher**: see `qa.ingest.publisher`.
 """
 
 from __future__ import annotations
@@ -175,94 +173,3 @@ def find_date(lines: Sequence[Line], p: np.ndarray, title_at: int | None) -> str
             if parsed and len(parsed[0]) == 10:
                 return parsed[0]
     return date
-
-
-_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.IGNORECASE)
-_CUE = re.compile(
-    r"^(?:follow|search|about|subscribe to|welcome to|support|contact|advertise (?:with|on)|new to|get|sign up for)\s"
-    r"|\s(?:homepage|home page|main menu|navigation|logo|newsletters?|daily|store)\W*$"
-    r"|(?:contributing an answer to|the latest from|why you can trust|is published by|powered by)\s"
-    r"|^(?:from|source|via)\s*[:–—-]\s",
-    re.IGNORECASE,
-)
-_EXPLICIT = re.compile(r"^(?:from|source|via)\s*[:–—-]\s*(?P<name>\S.{0,58})$", re.IGNORECASE)
-_DOMAIN = re.compile(r"\b(?:www\.|m\.)?(?P<name>[a-z][a-z0-9-]{1,40})\.(?:com|org|net|co\.uk|com\.au|news|co)\b", re.I)
-# Capitalised words, joined by a few lower-case connectors: "The Seattle Times", "Atlas Obscura", "CityLab".
-_CAP_WORD = r"(?:[A-Z][\w'’&.®⇒-]*|[0-9]+[A-Za-z][\w]*)"
-_CAP_SPAN = re.compile(rf"{_CAP_WORD}(?:\s+(?:(?:of|and|the|for|on|&|-)\s+)?{_CAP_WORD}){{0,4}}")
-_GENERIC = frozenset(
-    """home news world politics business sports sport tech technology science health entertainment opinion
-    culture lifestyle travel food style arts books video videos photos search menu subscribe login about contact
-    privacy terms more latest popular share email print us me this our the you your my it its comments reply
-    advertisement newsletter newsletters follow followed following read related tags category categories edition
-    international u.s. uk local national weather markets economy magazine blog podcast podcasts live events
-    shop store jobs careers help faq sitemap accessibility cookie cookies settings policy use conditions
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december today yesterday go back top next previous all rights reserved by
-    image photo picture credit getty images reuters ap afp posted updated published copyright i we he she they
-    what how why when where who new free more most top best view watch listen sign up in out log see also
-    read more click here leave comment cancel post go""".split()  # noqa: SIM905
-)
-
-
-def _tidy(name: str) -> str:
-    name = re.split(r"\s+(?:\||·|•|–|—|-)\s+|\.\s+All\b", name, maxsplit=1)[0]
-    name = re.sub(r"[\s,]+(?:Inc|LLC|Ltd|Limited|Corp|Corporation|Co|GmbH|plc|S\.A)\.?$", "", name)
-    return name.strip(" .,:;-®'’")
-
-
-def _generic(name: str) -> bool:
-    words = [w.lower().strip(".'’") for w in name.split()]
-    return all(w in _GENERIC or w in _STOP or w in _FURNITURE or w.isdigit() for w in words)
-
-
-def find_publisher(lines: Sequence[Line], p: np.ndarray) -> str:
-    """The site's name as its furniture prints it, or "" when the page does not say.
-
-    Each capitalised name found in a furniture line (not article text) scores the lines that hold it,
-    more for a copyright line or a cue ("Follow X", "X homepage", "About X"); "From – X" wins outright.
-    """
-    furniture = [
-        line.text
-        for i, line in enumerate(lines)
-        if len(line.text) <= 200 and (p[i] < 0.5 or len(line.text.split()) <= 8)
-    ]
-    for text in furniture:
-        explicit = _EXPLICIT.match(text)
-        if explicit and len(text.split()) <= 8:
-            return _tidy(explicit.group("name"))
-    scores: Counter[str] = Counter()
-    first_seen: dict[str, int] = {}
-    spelled: dict[str, Counter[str]] = {}
-    standalone = Counter(t.strip(" .:!").lower() for t in furniture)
-    for i, text in enumerate(dict.fromkeys(furniture)):  # each distinct line once
-        bonus = 2.0 if _COPYRIGHT.search(text) else 1.0 if _CUE.search(text) else 0.0
-        names = {_trim_generic(m.group(0)) for m in _CAP_SPAN.finditer(text)}
-        if bonus:
-            names |= {m.group(0).removeprefix("www.").removeprefix("m.") for m in _DOMAIN.finditer(text)}
-        for name in {_tidy(n) for n in names}:
-            if not 2 <= len(name) <= 50 or _generic(name) or len(name.split()) > 5:
-                continue
-            key = name.lower()
-            first_seen.setdefault(key, i)
-            spelled.setdefault(key, Counter())[name] += 1
-            scores[key] += (1.0 if text.strip(" .:!").lower() != key else 0.0) + bonus
-    for key in scores:
-        scores[key] += 0.5 * min(standalone[key], 2)
-    if not scores:
-        return ""
-    best = max(scores, key=lambda k: (scores[k], -first_seen[k]))
-    if scores[best] < 2.0:
-        return ""
-    forms = spelled[best]
-    return max(forms, key=lambda f: (not f.isupper(), forms[f]))
-
-
-def _trim_generic(span: str) -> str:
-    """A capitalised span without the menu words around the name ("Like Atlas Obscura" -> "Atlas Obscura")."""
-    words = span.split()
-    while words and _generic(words[0]):
-        words.pop(0)
-    while words and _generic(words[-1]):
-        words.pop()
-    return " ".join(words)
