@@ -44,6 +44,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True)
+def _fast_tests_load_no_model(request, monkeypatch):
+    """A test not marked slow that loads the real model fails, saying so (the fast tier stays fast)."""
+    if request.node.get_closest_marker("slow"):
+        return
+    from qa.index.embed import Embedder, resolve_model_path
+
+    def refuse(self):
+        resolve_model_path(self.model_name)  # an unknown model fails as it would (ModelNotFoundError)
+        raise AssertionError(
+            f"a test not marked slow loaded the real model {self.model_name!r}: "
+            "use the hash_embedder/hash_index fixtures, or mark the test slow"
+        )
+
+    monkeypatch.setattr(Embedder, "model", property(refuse))
+
+
 # --- the test embedder (fast tier) -------------------------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "corpus"
@@ -143,6 +145,53 @@ def build_hash_index(corpus_dir: Path | None, index_dir: Path, config: Any = Non
     from qa.index.build import build_index
 
     return build_index(corpus_dir, index_dir, config=hash_config(config), embedder=hash_embedder(), **kwargs)
+
+
+# --- text strategies for property-based tests (hypothesis) -------------------------------------------------
+
+# Text that looks like scraped news: words, punctuation, quotes, dates, newlines, other scripts, emoji,
+# control characters, and long runs without spaces.
+_NEWS_PIECES = st.sampled_from(
+    [
+        "The",
+        "minister",
+        "said",
+        "Mr.",
+        "U.S.",
+        "3.5",
+        "April 10, 2017",
+        "12.04.2018",
+        "“",
+        "”",
+        '"',
+        ".",
+        "!",
+        "?",
+        "…",
+        "\n",
+        "\n\n",
+        "\t",
+        "\r\n",
+        "From – SkyNews",
+        "Skip to main content",
+        "Advertisement",
+        "Москва",
+        "القاهرة",
+        "北京市",
+        "😀👍🏽",
+        "\u200b",
+        "\x00",
+        "\x1b[31m",
+        "\ufeff",
+        "x" * 300,
+        "https://example.com/a/very/long/path?with=query&and=more",
+    ]
+)
+NEWSY = st.lists(st.one_of(_NEWS_PIECES, st.text(max_size=30)), max_size=80).map(" ".join)
+ANY_TEXT = st.one_of(st.text(max_size=3000), NEWSY)
+TITLES = st.one_of(st.just(""), st.text(max_size=60), NEWSY.map(lambda t: t[:400]))
+
+PROFILE = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --- synthetic corpora -------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Sentence splitting: spans index into the text, abbreviations and initials do not end sentences."""
 
+from hypothesis import given
+
 from qa.text import sentence_spans, split_sentences
+from tests.helpers import ANY_TEXT, PROFILE
 
 
 def test_abbreviations_and_initials_do_not_split():
@@ -37,3 +40,16 @@ def test_quoted_speech_stays_with_its_speaker():
 def test_an_unclosed_quote_does_not_swallow_the_paragraph():
     text = "He said “this starts a quote. " + "Another sentence follows here. " * 40
     assert len(split_sentences(text)) > 10
+
+
+@PROFILE
+@given(ANY_TEXT)
+def test_sentence_spans_are_ordered_trimmed_and_inside_the_text(text):
+    spans = sentence_spans(text)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert not text[start].isspace() and not text[end - 1].isspace()
+        previous_end = end
+    covered = "".join(text[a:b] for a, b in spans)
+    assert "".join(covered.split()) == "".join(text.split())  # no non-space character lost

@@ -37,12 +37,12 @@ CASES = [BAD_QUESTIONS[name] for name in IDS]
 
 
 @pytest.mark.parametrize(("question", "expected"), CASES, ids=IDS)
-def test_retrieve(sample_index, question, expected):
+def test_retrieve(hash_index, question, expected):
     if expected == "refused":
         with pytest.raises(ValueError, match=r"question (is empty|has no words)"):
-            retrieve(question, index_dir=sample_index)
+            retrieve(question, index_dir=hash_index)
         return
-    passages = retrieve(question, k=3, index_dir=sample_index)
+    passages = retrieve(question, k=3, index_dir=hash_index)
     assert 1 <= len(passages) <= 3
     for p in passages:
         assert p.text and p.highlight == p.text[p.highlight_start : p.highlight_end]
@@ -51,17 +51,17 @@ def test_retrieve(sample_index, question, expected):
 
 
 @pytest.mark.parametrize("question", [None, 42, ["a list"], b"bytes"], ids=["None", "int", "list", "bytes"])
-def test_retrieve_refuses_non_text_with_a_type_error(sample_index, question):
+def test_retrieve_refuses_non_text_with_a_type_error(hash_index, question):
     with pytest.raises(TypeError, match="question must be a string"):
-        retrieve(question, index_dir=sample_index)
+        retrieve(question, index_dir=hash_index)
 
 
 @pytest.mark.parametrize(("question", "expected"), CASES, ids=IDS)
-def test_cli_ask(sample_index, question, expected):
+def test_cli_ask(hash_index, question, expected):
     question = str(question).replace("\x00", "")  # a command line cannot carry NUL
     if "\ud800" in question:
         pytest.skip("a command line cannot carry a lone surrogate")
-    result = CliRunner().invoke(qa_cli, ["ask", question, "--index", str(sample_index), "--json", "-k", "3"])
+    result = CliRunner().invoke(qa_cli, ["ask", question, "--index", str(hash_index), "--json", "-k", "3"])
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if expected == "refused" or not question.strip():
@@ -73,8 +73,8 @@ def test_cli_ask(sample_index, question, expected):
 
 
 @pytest.mark.parametrize(("question", "expected"), CASES, ids=IDS)
-def test_app_answer_and_rendering(sample_index, question, expected):
-    reply = answer(question, ["an earlier \x00 question", "", "🚀"], index_dir=sample_index)
+def test_app_answer_and_rendering(hash_index, question, expected):
+    reply = answer(question, ["an earlier \x00 question", "", "🚀"], index_dir=hash_index)
     html = render_reply(reply)
     assert html
     if expected == "refused":

@@ -60,6 +60,7 @@ def test_load_dataset_keeps_judged_queries_and_every_document(beir):
         load_dataset(beir, "train")
 
 
+@pytest.mark.slow  # ranx compiles its numba metrics on first use: 5-20 s on this machine
 def test_metrics_come_from_ranx_and_missing_results_score_zero():
     qrels = {"a": {"x": 1}, "b": {"y": 1}}
     scores = score_run(qrels, {"a": {"z": 2.0, "x": 1.0}})  # x at rank 2; nothing for b

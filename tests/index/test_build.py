@@ -1,8 +1,8 @@
-"""The streaming build: bounded batches, BM25 built batch by batch equals bm25s, generator input.
+"""The streaming build: bounded batches written to disk while reading, generator input, round trips.
 
 Run as a script it prints figures on a synthetic corpus (nothing is asserted about them):
-`python -m tests.test_build memory N` (peak memory of a build of N articles) and
-`python -m tests.test_build incremental N` (one changed article of N against a full build).
+`python -m tests.index.test_build memory N` (peak memory of a build of N articles) and
+`python -m tests.index.test_build incremental N` (one changed article of N against a full build).
 """
 
 from __future__ import annotations
@@ -13,31 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.index.bm25_stream import StreamingBM25
-from qa.index.build import build_index
-from qa.index.lexical import LexicalIndex
 from qa.index.pipeline import FLUSH_CHUNKS, EmptyCorpusError, build_from_articles
 from qa.index.store import VECTORS, VERSIONS, load_index
 from qa.records import Article
-from qa.text import sentence_spans
-from tests.helpers import SAMPLE_CORPUS, hashed_vectors, synthetic_articles
+from tests.helpers import SAMPLE_CORPUS, build_hash_index, hash_config, hashed_vectors, synthetic_articles
 
 
-def test_streaming_bm25_scores_equal_bm25s(sample_index):
-    index = load_index(sample_index)
-    texts = [index.chunk_text(i) for i in range(index.n_chunks)]
-    texts += [index.article_text(0)[a:b] for a, b in sentence_spans(index.article_text(0))] + ["", "the of and"]
-    reference = LexicalIndex.build(texts)
-    streamed = StreamingBM25()
-    for start in range(0, len(texts), 7):
-        streamed.add(texts[start : start + 7])
-    lexical = streamed.finish()
-    for query in ["Russian cruise missiles Caspian", "Interfax senator", "chemical attack Douma", "unknownword"]:
-        np.testing.assert_allclose(lexical.scores(query), reference.scores(query), atol=1e-6)
-    assert lexical.idf(["russia", "missil"]) == reference.idf(["russia", "missil"])
-
-
-def test_build_streams_batches_to_disk_while_reading(embedder, tmp_path):
+def test_build_streams_batches_to_disk_while_reading(hash_embedder, tmp_path):
     """By the time the reader is far past one batch, earlier texts and vectors are already on disk."""
     index_dir = tmp_path / "index"
     corpus = list(synthetic_articles(300))
@@ -50,7 +32,9 @@ def test_build_streams_batches_to_disk_while_reading(embedder, tmp_path):
                 seen_on_disk.append(((partial / "text.bin").stat().st_size, (partial / VECTORS).stat().st_size))
             yield article
 
-    report = build_from_articles(articles(), index_dir, embedder=embedder, encode=hashed_vectors)
+    report = build_from_articles(
+        articles(), index_dir, config=hash_config(), embedder=hash_embedder, encode=hashed_vectors
+    )
     assert report.n_articles == len(corpus) and report.n_chunks > 2 * FLUSH_CHUNKS
     text_bytes, vector_bytes = seen_on_disk[0]
     assert text_bytes > 0 and vector_bytes >= FLUSH_CHUNKS * 384 * 4
@@ -59,10 +43,10 @@ def test_build_streams_batches_to_disk_while_reading(embedder, tmp_path):
     assert [index.article_text(i) for i in (0, len(corpus) - 1)] == [corpus[0].text, corpus[-1].text]
 
 
-def test_articles_and_chunks_round_trip_through_the_streamed_files(sample_index):
+def test_articles_and_chunks_round_trip_through_the_streamed_files(hash_index):
     from qa.ingest.files import load_articles
 
-    index = load_index(sample_index)
+    index = load_index(hash_index)
     articles, _ = load_articles(SAMPLE_CORPUS)
     assert [a["article_id"] for a in index.articles] == [a.article_id for a in articles]
     for i, article in enumerate(articles):
@@ -72,11 +56,11 @@ def test_articles_and_chunks_round_trip_through_the_streamed_files(sample_index)
     assert (np.diff(rows[:, 0]) >= 0).all()  # chunks of one article are consecutive
 
 
-def test_an_empty_corpus_is_an_error_and_publishes_nothing(embedder, tmp_path):
+def test_an_empty_corpus_is_an_error_and_publishes_nothing(tmp_path):
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "blank.txt").write_text("   \n")
     with pytest.raises(EmptyCorpusError, match="no readable articles"):
-        build_index(tmp_path / "corpus", tmp_path / "index", embedder=embedder)
+        build_hash_index(tmp_path / "corpus", tmp_path / "index")
     assert not (tmp_path / "index" / "current").exists()
 
 

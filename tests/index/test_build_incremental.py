@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from qa.config import BuildConfig, ChunkingConfig
-from qa.index.build import build_index
 from qa.index.store import load_index
 from qa.search.options import SearchOptions
 from qa.search.retriever import Retriever
-from tests.helpers import copy_index
+from tests.helpers import build_hash_index, copy_index
 
 QUESTIONS = [
     "How many cruise missiles did the Russian warships fire?",
@@ -58,32 +56,33 @@ def _assert_same_results(a: Retriever, b: Retriever) -> None:
             np.testing.assert_allclose([p.score for p in got], [p.score for p in want], atol=1e-4 + 1e-5)
 
 
-@pytest.mark.slow
 def test_add_change_delete_embeds_only_what_changed_and_equals_a_full_rebuild(
-    sample_index, embedder, corpus_copy, tmp_path
+    hash_index, hash_embedder, corpus_copy, tmp_path
 ):
-    index_dir = copy_index(sample_index, tmp_path / "incremental")
+    index_dir = copy_index(hash_index, tmp_path / "incremental")
     _edit(corpus_copy)
-    report = build_index(corpus_copy, index_dir, embedder=embedder)
+    report = build_hash_index(corpus_copy, index_dir)
     update = report.manifest.update
     assert update["mode"] == "incremental"
     assert (update["embedded_articles"], update["reused_articles"], update["removed_articles"]) == (2, 3, 1)
     assert "embedded 2 new or changed articles, kept 3, dropped 1" in report.summary()
 
-    full = build_index(corpus_copy, tmp_path / "full", embedder=embedder, full=True)
+    full = build_hash_index(corpus_copy, tmp_path / "full", full=True)
     assert full.manifest.update["mode"] == "full"
     assert full.manifest.update["embedded_articles"] == 5
-    _assert_same_results(Retriever(load_index(index_dir), embedder), Retriever(load_index(tmp_path / "full"), embedder))
+    _assert_same_results(
+        Retriever(load_index(index_dir), hash_embedder), Retriever(load_index(tmp_path / "full"), hash_embedder)
+    )
 
-    again = build_index(corpus_copy, index_dir, embedder=embedder)  # nothing changed: nothing embedded
+    again = build_hash_index(corpus_copy, index_dir)  # nothing changed: nothing embedded
     assert again.manifest.update["embedded_chunks"] == 0
     assert again.n_chunks == full.n_chunks
 
 
-def test_full_flag_and_changed_chunking_embed_everything(sample_index, embedder, corpus_copy, tmp_path):
-    index_dir = copy_index(sample_index, tmp_path / "index")
-    n_articles = len(load_index(sample_index).articles)
-    forced = build_index(corpus_copy, index_dir, embedder=embedder, full=True)
+def test_full_flag_and_changed_chunking_embed_everything(hash_index, corpus_copy, tmp_path):
+    index_dir = copy_index(hash_index, tmp_path / "index")
+    n_articles = len(load_index(hash_index).articles)
+    forced = build_hash_index(corpus_copy, index_dir, full=True)
     assert forced.manifest.update | {"reason": None} == {
         "mode": "full",
         "reason": None,
@@ -94,7 +93,7 @@ def test_full_flag_and_changed_chunking_embed_everything(sample_index, embedder,
         "removed_articles": 0,
     }
     config = replace(BuildConfig(), chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
-    rechunked = build_index(corpus_copy, index_dir, config=config, embedder=embedder)
+    rechunked = build_hash_index(corpus_copy, index_dir, config=config)
     assert rechunked.manifest.update["mode"] == "full"
     assert "chunking" in rechunked.manifest.update["reason"]
     assert rechunked.n_chunks > forced.n_chunks

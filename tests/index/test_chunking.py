@@ -1,4 +1,7 @@
-"""Chunks fit the real model's token limit, keep their spans, overlap a little, and never truncate."""
+"""Chunks fit the real model's token limit, keep their spans, overlap a little, and never truncate.
+
+The hash embedder counts tokens with the real model's tokenizer (no torch needed), checked here against that
+tokenizer loaded on its own."""
 
 from __future__ import annotations
 
@@ -34,9 +37,9 @@ def _token_len(tokenizer, text: str) -> int:
 
 
 @pytest.mark.parametrize("max_tokens", [64, 200])
-def test_sample_chunks_fit_the_model_and_map_back(embedder, tokenizer, max_tokens):
+def test_sample_chunks_fit_the_model_and_map_back(hash_embedder, tokenizer, max_tokens):
     config = ChunkingConfig(max_tokens=max_tokens, overlap_tokens=max_tokens // 5)
-    chunker = Chunker(embedder.count_tokens, config)
+    chunker = Chunker(hash_embedder.count_tokens, config)
     articles, _ = load_articles(SAMPLE_CORPUS)
     for article in articles:
         chunks = chunker.chunk(article)
@@ -45,7 +48,7 @@ def test_sample_chunks_fit_the_model_and_map_back(embedder, tokenizer, max_token
             assert chunk.text == article.text[chunk.start : chunk.end]
             assert chunk.article_id == article.article_id
             n_tokens = _token_len(tokenizer, embedding_text(article.title, chunk.text))
-            assert n_tokens <= max_tokens + SPECIAL_TOKENS <= embedder.max_tokens
+            assert n_tokens <= max_tokens + SPECIAL_TOKENS <= hash_embedder.max_tokens
         # together the chunks cover every sentence of the article
         covered = set()
         for chunk in chunks:
@@ -53,8 +56,8 @@ def test_sample_chunks_fit_the_model_and_map_back(embedder, tokenizer, max_token
         assert all(i in covered for i, ch in enumerate(article.text) if not ch.isspace())
 
 
-def test_consecutive_chunks_overlap_by_whole_sentences(embedder):
-    chunker = Chunker(embedder.count_tokens, ChunkingConfig(max_tokens=80, overlap_tokens=30))
+def test_consecutive_chunks_overlap_by_whole_sentences(hash_embedder):
+    chunker = Chunker(hash_embedder.count_tokens, ChunkingConfig(max_tokens=80, overlap_tokens=30))
     article = next(a for a in load_articles(SAMPLE_CORPUS)[0] if a.article_id.startswith("001"))
     chunks = chunker.chunk(article)
     assert len(chunks) >= 3
@@ -63,19 +66,19 @@ def test_consecutive_chunks_overlap_by_whole_sentences(embedder):
     assert all(b.start > a.start for a, b in itertools.pairwise(chunks))  # always moves forward
 
 
-def test_a_sentence_longer_than_the_limit_is_split_not_truncated(embedder, tokenizer):
+def test_a_sentence_longer_than_the_limit_is_split_not_truncated(hash_embedder, tokenizer):
     long_sentence = " ".join(f"word{i} pneumonoultramicroscopicsilicovolcanoconiosis" for i in range(300)) + "."
     article = Article(article_id="long", text=long_sentence, title="A title")
-    chunks = Chunker(embedder.count_tokens, ChunkingConfig(max_tokens=100, overlap_tokens=10)).chunk(article)
+    chunks = Chunker(hash_embedder.count_tokens, ChunkingConfig(max_tokens=100, overlap_tokens=10)).chunk(article)
     assert len(chunks) > 5
     assert "".join(c.text for c in chunks).replace(" ", "") == long_sentence.replace(" ", "")
     for chunk in chunks:
         assert _token_len(tokenizer, embedding_text("A title", chunk.text)) <= 100 + SPECIAL_TOKENS
 
 
-def test_a_single_huge_token_is_cut_by_characters(embedder, tokenizer):
+def test_a_single_huge_token_is_cut_by_characters(hash_embedder, tokenizer):
     blob = "x" * 5000
-    chunks = Chunker(embedder.count_tokens, ChunkingConfig(max_tokens=50, overlap_tokens=5)).chunk(
+    chunks = Chunker(hash_embedder.count_tokens, ChunkingConfig(max_tokens=50, overlap_tokens=5)).chunk(
         Article(article_id="blob", text=blob)
     )
     assert "".join(c.text for c in chunks) == blob
@@ -87,10 +90,16 @@ def test_overlap_must_be_small():
         Chunker(lambda texts: [1] * len(texts), ChunkingConfig(max_tokens=100, overlap_tokens=60))
 
 
-def test_a_huge_run_without_spaces_is_capped_in_characters(embedder):
+def test_a_huge_run_without_spaces_is_capped_in_characters(hash_embedder):
     # the tokenizer turns any over-long "word" into one unknown token, so only a character cap bounds it
     blob = "ab" * 150_000
     config = ChunkingConfig(max_tokens=64, overlap_tokens=8)
-    chunks = Chunker(embedder.count_tokens, config).chunk(Article(article_id="blob", text=blob))
+    chunks = Chunker(hash_embedder.count_tokens, config).chunk(Article(article_id="blob", text=blob))
     assert "".join(c.text for c in chunks) == blob
     assert max(len(c.text) for c in chunks) <= config.max_tokens * MAX_CHARS_PER_TOKEN
+
+
+def test_the_hash_embedder_counts_tokens_as_the_model_does(embedder, hash_embedder):  # real model: slow
+    texts = [a.title + "\n" + a.text for a in load_articles(SAMPLE_CORPUS)[0]] + ["", "x" * 3000, "Ünïcode 😀 北京市"]
+    assert hash_embedder.count_tokens(texts) == embedder.count_tokens(texts)
+    assert hash_embedder.max_tokens == embedder.max_tokens

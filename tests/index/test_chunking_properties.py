@@ -1,7 +1,8 @@
-"""Property-based tests: any text, however odd, cleans without error and chunks into valid spans.
+"""Property-based tests: any text, however odd, chunks into valid spans.
 
 Chunks must fit the model (title included, as embedded), map back to the article text exactly, and
-together cover every word of it. Checked with the real model tokenizer and with the fast word counter.
+together cover every word of it. Checked with the model's tokenizer (the hash embedder counts with it) and
+with the fast word counter. The text strategies are in tests/helpers.py.
 """
 
 from __future__ import annotations
@@ -15,75 +16,8 @@ from qa.index.chunking import Chunker, whitespace_token_counter
 from qa.index.pipeline import SPECIAL_TOKENS
 from qa.ingest.clean import clean_page
 from qa.records import Article
-from qa.text import clean_unicode, embedding_text, normalize_space, sentence_spans
-
-# Text that looks like scraped news: words, punctuation, quotes, dates, newlines, other scripts, emoji,
-# control characters, and long runs without spaces.
-_PIECES = st.sampled_from(
-    [
-        "The",
-        "minister",
-        "said",
-        "Mr.",
-        "U.S.",
-        "3.5",
-        "April 10, 2017",
-        "12.04.2018",
-        "“",
-        "”",
-        '"',
-        ".",
-        "!",
-        "?",
-        "…",
-        "\n",
-        "\n\n",
-        "\t",
-        "\r\n",
-        "From – SkyNews",
-        "Skip to main content",
-        "Advertisement",
-        "Москва",
-        "القاهرة",
-        "北京市",
-        "😀👍🏽",
-        "\u200b",
-        "\x00",
-        "\x1b[31m",
-        "\ufeff",
-        "x" * 300,
-        "https://example.com/a/very/long/path?with=query&and=more",
-    ]
-)
-NEWSY = st.lists(st.one_of(_PIECES, st.text(max_size=30)), max_size=80).map(" ".join)
-ANY_TEXT = st.one_of(st.text(max_size=3000), NEWSY)
-TITLES = st.one_of(st.just(""), st.text(max_size=60), NEWSY.map(lambda t: t[:400]))
-
-PROFILE = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@PROFILE
-@given(ANY_TEXT)
-def test_clean_page_never_fails_and_keeps_only_input_words(raw):
-    page = clean_page(clean_unicode(raw))
-    source_words = set(normalize_space(clean_unicode(raw)).split())
-    for word in page.text.split():
-        assert word in source_words or any(word in w for w in source_words)
-    assert "\n\n\n" not in page.text and page.text == page.text.strip()
-    assert len(page.title) <= 300 and len(page.source) <= 60
-
-
-@PROFILE
-@given(ANY_TEXT)
-def test_sentence_spans_are_ordered_trimmed_and_inside_the_text(text):
-    spans = sentence_spans(text)
-    previous_end = 0
-    for start, end in spans:
-        assert previous_end <= start < end <= len(text)
-        assert not text[start].isspace() and not text[end - 1].isspace()
-        previous_end = end
-    covered = "".join(text[a:b] for a, b in spans)
-    assert "".join(covered.split()) == "".join(text.split())  # no non-space character lost
+from qa.text import clean_unicode, embedding_text
+from tests.helpers import ANY_TEXT, PROFILE, TITLES
 
 
 def check_chunks(text: str, title: str, count, config: ChunkingConfig) -> None:
@@ -116,13 +50,13 @@ def test_chunks_fit_and_map_back_with_a_word_counter(text, title, config):
 
 
 @pytest.fixture(scope="module")
-def count_tokens(embedder):
-    return embedder.count_tokens
+def count_tokens(hash_embedder):
+    return hash_embedder.count_tokens  # the model's own tokenizer (tests/index/test_chunking.py checks it is)
 
 
 @pytest.fixture(scope="module")
-def model_limit(embedder) -> int:
-    return embedder.max_tokens - SPECIAL_TOKENS
+def model_limit(hash_embedder) -> int:
+    return hash_embedder.max_tokens - SPECIAL_TOKENS
 
 
 @pytest.mark.slow

@@ -8,12 +8,11 @@ import re
 
 import pytest
 
-from qa.index.build import build_index
 from qa.index.dedup import DEFAULT_THRESHOLD, NearDuplicates, Signature
 from qa.index.store import load_index
 from qa.ingest.files import load_articles
 from qa.search.retriever import Retriever
-from tests.helpers import SAMPLE_CORPUS, copy_index
+from tests.helpers import SAMPLE_CORPUS, build_hash_index, copy_index
 
 WIRE = "002_b7d55dfd4cdbabc3.txt"  # "Russia Says It Will Not Attempt To Shoot Down Further US Missiles"
 OTHER = "000_f62e0eef9fe49492.txt"  # Lavrov on "red lines"
@@ -106,7 +105,7 @@ def test_near_duplicates_keep_the_first_copy(cases):
 
 
 def test_build_indexes_one_copy_and_lists_the_others_as_also_published_by(
-    sample_index, embedder, corpus_copy, tmp_path
+    hash_index, hash_embedder, corpus_copy, tmp_path
 ):
     wire = (SAMPLE_CORPUS / WIRE).read_text(encoding="utf-8")
     records = [
@@ -114,8 +113,8 @@ def test_build_indexes_one_copy_and_lists_the_others_as_also_published_by(
         {"text": lightly_edited(_paragraphs(WIRE)), "source": "Gotham Gazette", "url": "https://gazette.example/a"},
     ]
     (corpus_copy / "syndicated.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
-    index_dir = copy_index(sample_index, tmp_path / "index")
-    report = build_index(corpus_copy, index_dir, embedder=embedder)
+    index_dir = copy_index(hash_index, tmp_path / "index")
+    report = build_hash_index(corpus_copy, index_dir)
     assert report.n_articles == 5  # the five different sample stories all stay; the two copies are folded
     assert report.manifest.dedup["copies"] == 2
     assert report.manifest.update["embedded_chunks"] == 0
@@ -126,7 +125,9 @@ def test_build_indexes_one_copy_and_lists_the_others_as_also_published_by(
     assert [c["article_id"] for c in wire_meta["copies"]] == ["syndicated.jsonl:1", "syndicated.jsonl:2"]
     assert all("also_in" not in a for a in index.articles if a["article_id"] != WIRE)
 
-    passages = Retriever(index, embedder).search("Which Russian senator said Russia will not intercept US missiles?")
+    passages = Retriever(index, hash_embedder).search(
+        "Which Russian senator said Russia will not intercept US missiles?"
+    )
     top = passages[0]
     assert top.article_id == WIRE and top.also_in == ["Daily Planet", "Gotham Gazette"]
     assert not [p for p in passages if p.article_id.startswith("syndicated")]

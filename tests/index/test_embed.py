@@ -49,6 +49,7 @@ def test_int8_vectors_are_unit_length_and_close_to_float32(int8, embedder):
     assert cosines.min() > 0.98, cosines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [INT8, "all-MiniLM-L6-v2"])
 def test_batching_longest_first_keeps_the_input_order(name):
     embedder = Embedder(name, batch_size=3)

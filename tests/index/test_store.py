@@ -1,4 +1,5 @@
-"""The index store: index type by size, HNSW/IVF round trips, atomic publish, the build lock."""
+"""The index store: the index type recorded and loaded, HNSW/IVF round trips, atomic publish, the build lock
+(on the hash-embedder index: fast)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.config import FLAT_MAX_CHUNKS, BuildConfig, IndexConfig
-from qa.index.build import build_index
-from qa.index.dense import build_dense, choose_index_type, index_params
+from qa.config import BuildConfig, IndexConfig
 from qa.index.store import CURRENT, VERSIONS, BuildLockedError, load_index
 from qa.index.writer import build_lock
 from qa.search.options import SearchOptions
 from qa.search.retriever import Retriever
-from tests.helpers import SAMPLE_CORPUS, copy_index
+from tests.helpers import SAMPLE_CORPUS, build_hash_index, copy_index
 
 QUESTIONS = [
     "How many cruise missiles did the Russian warships fire?",
@@ -25,19 +24,8 @@ QUESTIONS = [
 ]
 
 
-def test_auto_index_type_is_exact_for_small_corpora_and_hnsw_above_the_threshold():
-    auto = IndexConfig(index_type="auto")
-    assert choose_index_type(16, auto) == "flat"
-    assert choose_index_type(FLAT_MAX_CHUNKS, auto) == "flat"
-    assert choose_index_type(FLAT_MAX_CHUNKS + 1, auto) == "hnsw"
-    assert choose_index_type(10, IndexConfig(index_type="hnsw")) == "hnsw"
-    assert choose_index_type(10**7, IndexConfig(index_type="flat")) == "flat"
-    with pytest.raises(ValueError, match="index type"):
-        choose_index_type(10, IndexConfig(index_type="annoy"))
-
-
-def test_sample_index_is_flat_and_records_it(sample_index):
-    index = load_index(sample_index)
+def test_a_small_index_is_flat_and_records_it(hash_index):
+    index = load_index(hash_index)
     assert index.manifest.index_type == "flat"
     assert index.manifest.index_params == {"factory": "Flat"}
     assert index.vectors is not None and index.vectors.shape == (index.n_chunks, index.manifest.dimension)
@@ -45,12 +33,12 @@ def test_sample_index_is_flat_and_records_it(sample_index):
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
-def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, sample_index, embedder, tmp_path):
+def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, hash_index, hash_embedder, tmp_path):
     """Rebuilding the sample index as HNSW/IVF reuses its vectors (nothing is embedded) and, at this size,
     finds the same passages as exact search; reconstruct (used by hybrid fusion) works after load."""
-    index_dir = copy_index(sample_index, tmp_path / "index")
+    index_dir = copy_index(hash_index, tmp_path / "index")
     config = replace(BuildConfig(), index=IndexConfig(index_type=kind))
-    report = build_index(SAMPLE_CORPUS, index_dir, config=config, embedder=embedder)
+    report = build_hash_index(SAMPLE_CORPUS, index_dir, config=config)
     assert report.manifest.update["embedded_chunks"] == 0
 
     approx = load_index(index_dir)
@@ -61,8 +49,8 @@ def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, sample
     ids = np.arange(approx.n_chunks, dtype=np.int64)
     np.testing.assert_allclose(approx.dense.reconstruct_batch(ids), approx.vectors, atol=1e-6)
 
-    exact = Retriever(load_index(sample_index), embedder)
-    fast = Retriever(approx, embedder)
+    exact = Retriever(load_index(hash_index), hash_embedder)
+    fast = Retriever(approx, hash_embedder)
     for mode in ("dense", "hybrid"):
         options = SearchOptions(k=5, mode=mode)
         for question in QUESTIONS:
@@ -72,50 +60,34 @@ def test_forced_approximate_index_round_trips_and_answers_like_flat(kind, sample
             np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-4)
 
 
-def test_hnsw_recall_against_exact_on_synthetic_vectors():
-    rng = np.random.default_rng(0)
-    centers = rng.normal(size=(50, 32)).astype(np.float32)  # clustered, like real embeddings
-    vectors = centers[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 32)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    queries = vectors[rng.choice(5000, 100, replace=False)] + 0.05 * rng.normal(size=(100, 32)).astype(np.float32)
-    config = IndexConfig(index_type="hnsw")
-    exact = build_dense(vectors, "flat", index_params("flat", 5000, config))
-    approx = build_dense(vectors, "hnsw", index_params("hnsw", 5000, config))
-    approx.hnsw.efSearch = config.ef_search
-    _, want = exact.search(queries, 10)
-    _, got = approx.search(queries, 10)
-    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)])
-    assert recall >= 0.95
-
-
 def _served(index_dir: Path) -> str:
     return os.readlink(index_dir / CURRENT)
 
 
-def test_a_build_that_fails_midway_leaves_the_old_index_serving(sample_index, embedder, corpus_copy, tmp_path):
-    index_dir = copy_index(sample_index, tmp_path / "index")
+def test_a_build_that_fails_midway_leaves_the_old_index_serving(hash_index, hash_embedder, corpus_copy, tmp_path):
+    index_dir = copy_index(hash_index, tmp_path / "index")
     before = _served(index_dir)
     (corpus_copy / "new.txt").write_text("Storm closes ports\n\nA storm closed every port on the coast today.\n")
     (corpus_copy / "000_f62e0eef9fe49492.txt").write_text("Changed story\n\nThe whole text of this story changed.\n")
 
     def failing_encode(texts, on_progress=None):
-        embedder.encode(texts[:1])  # real work first, then the failure (a crash, a full disk...)
+        hash_embedder.encode(texts[:1])  # real work first, then the failure (a crash, a full disk...)
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        build_index(corpus_copy, index_dir, embedder=embedder, encode=failing_encode)
+        build_hash_index(corpus_copy, index_dir, encode=failing_encode)
     assert _served(index_dir) == before
     assert not [p for p in (index_dir / VERSIONS).iterdir() if p.name.startswith(".tmp")]
     index = load_index(index_dir)
-    assert index.n_chunks == load_index(sample_index).n_chunks
+    assert index.n_chunks == load_index(hash_index).n_chunks
     assert "new.txt" not in {a["article_id"] for a in index.articles}
 
 
-def test_a_second_concurrent_build_is_refused(sample_index, embedder, tmp_path):
-    index_dir = copy_index(sample_index, tmp_path / "index")
+def test_a_second_concurrent_build_is_refused(hash_index, tmp_path):
+    index_dir = copy_index(hash_index, tmp_path / "index")
     before = _served(index_dir)
     with build_lock(index_dir), pytest.raises(BuildLockedError, match="another build"):
-        build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
+        build_hash_index(SAMPLE_CORPUS, index_dir)
     assert _served(index_dir) == before
-    build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)  # the lock is free again
+    build_hash_index(SAMPLE_CORPUS, index_dir)  # the lock is free again
     assert _served(index_dir) != before

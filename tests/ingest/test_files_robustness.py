@@ -22,7 +22,7 @@ from qa.cli import main as qa_cli
 from qa.index.build import build_index
 from qa.index.pipeline import EmptyCorpusError
 from qa.ingest.files import MAX_ARTICLE_BYTES, load_articles
-from tests.helpers import as_unprivileged
+from tests.helpers import as_unprivileged, build_hash_index
 
 GOOD = (
     "Harbour authority opens new ferry terminal\n\nMarch 3, 2021\n\n"
@@ -218,14 +218,13 @@ def _skipped_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip().startswith("skipped ")]
 
 
-@pytest.mark.slow
-def test_build_report_lists_what_was_skipped(tmp_path, embedder):
+def test_build_report_lists_what_was_skipped(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text(GOOD, encoding="utf-8")
     (corpus / "bad.json").write_text("{oops", encoding="utf-8")
     (corpus / "empty.txt").write_bytes(b"")
-    report = build_index(corpus, tmp_path / "index", embedder=embedder)
+    report = build_hash_index(corpus, tmp_path / "index")
     assert report.n_articles == 1
     assert sorted(s.path for s in report.skipped) == ["bad.json", "empty.txt"]
     assert "skipped 2" in report.summary() and "bad.json" in report.summary()
@@ -235,6 +234,7 @@ def test_build_report_lists_what_was_skipped(tmp_path, embedder):
     ]
 
 
+@pytest.mark.slow  # `qa build` loads the model before it finds the corpus empty
 def test_empty_corpus_folder_is_a_clear_error(tmp_path):
     (tmp_path / "corpus").mkdir()
     with pytest.raises(EmptyCorpusError, match="no readable articles"):
@@ -244,6 +244,7 @@ def test_empty_corpus_folder_is_a_clear_error(tmp_path):
     assert "no readable articles" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # `qa build` loads the model before it finds the corpus empty
 def test_corpus_of_only_bad_files_names_them(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

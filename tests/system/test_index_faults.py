@@ -20,7 +20,7 @@ from qa.cli import main as qa_cli
 from qa.index.build import build_index
 from qa.index.store import IndexStoreError, load_index
 from qa.web.reply import answer
-from tests.helpers import SAMPLE_CORPUS, as_unprivileged, copy_index
+from tests.helpers import SAMPLE_CORPUS, as_unprivileged, build_hash_index, copy_index
 
 QUESTION = "How many cruise missiles did the Russian warships fire?"
 
@@ -94,8 +94,8 @@ FAULTS: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.fixture
-def damaged(request, tmp_path, sample_index) -> Path:
-    index = copy_index(sample_index, tmp_path / "index")
+def damaged(request, tmp_path, hash_index) -> Path:
+    index = copy_index(hash_index, tmp_path / "index")
     FAULTS[request.param](index)
     return index
 
@@ -117,13 +117,13 @@ def test_damaged_index_gives_a_clear_message_and_the_way_out(damaged):
 
 
 @pytest.mark.parametrize("damaged", ["truncated FAISS file", "manifest of another model"], indirect=True)
-def test_rebuilding_a_damaged_index_fixes_it(damaged, embedder):
-    build_index(SAMPLE_CORPUS, damaged, embedder=embedder, full=True)
+def test_rebuilding_a_damaged_index_fixes_it(damaged):
+    build_hash_index(SAMPLE_CORPUS, damaged, full=True)
     assert "cruise missiles" in retrieve(QUESTION, index_dir=damaged)[0].text
 
 
-def test_configured_model_differs_from_the_index(sample_index, tmp_path, monkeypatch):
-    index = copy_index(sample_index, tmp_path / "index")
+def test_configured_model_differs_from_the_index(hash_index, tmp_path):
+    index = copy_index(hash_index, tmp_path / "index")
     with pytest.raises(IndexStoreError, match="qa build"):
         load_index(index, expected_model="all-MiniLM-L6-v2-int8")
 

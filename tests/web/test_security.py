@@ -105,9 +105,9 @@ def test_rendering_keeps_article_content_inert(payload, url):
     ],
     ids=lambda a: next(iter(a)),
 )
-def test_no_input_reads_files_outside_the_index(sample_index, attack):
+def test_no_input_reads_files_outside_the_index(hash_index, attack):
     question = attack.pop("question", "How many cruise missiles were fired?")
-    reply = answer(question, attack.pop("history", None), attack, index_dir=sample_index)
+    reply = answer(question, attack.pop("history", None), attack, index_dir=hash_index)
     assert "root:" not in json.dumps(reply.__dict__, default=str)
 
 
@@ -169,11 +169,11 @@ def test_no_absolute_path_leaks_into_the_page_or_the_api(app_url, sample_index):
 
 
 @pytest.mark.parametrize("fault", ["missing", "damaged"])
-def test_index_notices_name_no_absolute_path(tmp_path, sample_index, monkeypatch, fault):
+def test_index_notices_name_no_absolute_path(tmp_path, hash_index, monkeypatch, fault):
     monkeypatch.chdir(tmp_path)
     index = tmp_path / "index"
     if fault == "damaged":
-        copy_index(sample_index, index)
+        copy_index(hash_index, index)
         (index / "current" / "dense.faiss").write_bytes(b"broken")
     reply = answer("How many cruise missiles were fired?", corpus_dir=tmp_path / "corpus", index_dir=index)
     assert reply.error and "qa build" in reply.notice
