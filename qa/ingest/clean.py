@@ -61,6 +61,11 @@ class CleanPage:
 
 # A line that is mostly a date: the date plus at most a few words such as "Written by" or "(updated …)".
 _MAX_DATE_LINE_EXTRA_WORDS = 4
+_TIME_WORD = re.compile(r"^\d{1,2}[:.]\d{2}(?:[ap]\.?m\.?)?$|^\d{1,2}$", re.IGNORECASE)
+_DATELINE_WORDS = frozenset(
+    """written by posted published updated last modified on at am pm a.m p.m gmt utc bst cet cest edt est pdt pst
+    et pt ist aest date time first""".split()  # noqa: SIM905
+)
 # A date line is short; longer lines are never searched (date patterns are slow on megabyte lines).
 _MAX_DATE_LINE_CHARS = 200
 
@@ -73,8 +78,13 @@ def _date_line(line: str) -> str | None:
         return None
     date, start, end = found
     rest = re.sub(r"\(.*?\)|[,|–—-]", " ", line[:start] + " " + line[end:])
-    rest_words = [w for w in rest.split() if not parse_date(w)]
-    return date if len(rest_words) <= _MAX_DATE_LINE_EXTRA_WORDS else None
+    rest_words = [w for w in rest.split() if not parse_date(w) and not _TIME_WORD.match(w)]
+    if len(rest_words) > _MAX_DATE_LINE_EXTRA_WORDS:
+        return None
+    # "April 10, 2017, Written by" is a dateline; "June 17 -- Bridgestone Arena, Nashville, TN" is a tour list
+    if not line.lower().startswith("by ") and any(w.lower().strip(".:") not in _DATELINE_WORDS for w in rest_words):
+        return None
+    return date
 
 
 def is_clutter(line: str) -> bool:
@@ -195,19 +205,23 @@ def _classify_lines(raw, title, source, published, furniture, model):
 def _drop_repeats(paragraphs: list[str]) -> list[str]:
     """Remove repeated paragraphs and sentences: scraped pages often print a paragraph twice.
 
-    A sentence is dropped when an earlier sentence of the article equals it or makes up most of it
-    (e.g. "The Moscow Times reports the head of …" repeating "The head of …").
+    A prose sentence (at least `_MIN_REPEAT_WORDS` words) is dropped when an earlier sentence of the
+    article equals it or makes up most of it (e.g. "The Moscow Times reports the head of …" repeating
+    "The head of …"). List items ("Breakfast: …" for each day of a meal plan) and short lines are never
+    dropped: their words legitimately recur.
     """
     seen = _SeenSentences()
     kept_paragraphs: list[str] = []
     for para in paragraphs:
+        list_item = bool(_LIST_ITEM.match(para)) or len(para.split()) < _MIN_REPEAT_WORDS
         kept = []
         for start, end in sentence_spans(para):
             sentence = para[start:end]
             key = sentence.lower()
-            if len(key) >= _MIN_REPEAT_CHARS and seen.repeats(key):
-                continue
-            seen.add(key)
+            if not list_item and len(key) >= _MIN_REPEAT_CHARS and len(key.split()) >= _MIN_REPEAT_WORDS:
+                if seen.repeats(key):
+                    continue
+                seen.add(key)
             kept.append(sentence)
         if kept:
             kept_paragraphs.append(" ".join(kept))
@@ -215,6 +229,9 @@ def _drop_repeats(paragraphs: list[str]) -> list[str]:
 
 
 _MIN_REPEAT_CHARS = 40  # shorter sentences ("He said no.") may legitimately recur
+_MIN_REPEAT_WORDS = 12  # a repeated prose sentence; shorter lines (menu items, scores, recipe steps) may recur
+# A list item ("Breakfast: oatmeal with berries", "- 2 eggs", "3. Stir well") legitimately repeats its words.
+_LIST_ITEM = re.compile(r"^(?:[-*•–—►▪◦]\s|\d{1,2}[.)]\s|[\w'’ &/-]{1,30}:\s)")
 _REPEAT_SHARE = 0.7  # an earlier sentence making up this much of a longer one repeats it
 _TAIL = int(_MIN_REPEAT_CHARS * _REPEAT_SHARE)  # every earlier sentence that can repeat is at least this long
 

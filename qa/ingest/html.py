@@ -17,18 +17,25 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text[:65536]))
 
 
-def html_to_page(html: str | bytes, url: str | None = None) -> dict[str, str]:
+def html_to_page(html: str | bytes, url: str | None = None, guess_dates: bool = True) -> dict[str, str]:
     """{"text", "title", "source", "date", "url"} of an HTML page ("" where the page does not say).
 
     Tables are kept, one row a line with the cells separated by " | " (scores, results and prices live
-    in tables); comments are left out of the text.
+    in tables); comments are left out of the text. `guess_dates=False` takes a date from the page's
+    markup only, not a guess from its text (a "© 2021" footer reads as 2021-01-01): for a caller that
+    has a better fallback, such as a web archive's capture date.
     """
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise IngestError("reading HTML needs trafilatura: pip install trafilatura") from exc
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True, output_format="python"
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params={"extensive_search": guess_dates, "original_date": True},
     )
     if doc is None:
         return {}
