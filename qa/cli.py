@@ -108,7 +108,7 @@ def build(
 
     corpus_dir = corpus_dir or default_corpus_dir()
     index_dir = index_dir or default_index_dir()
-    if if_stale and not full and index_status(corpus_dir, index_dir) == "fresh":
+    if if_stale and not full and index_status(corpus_dir, index_dir, compare_bytes=False) == "fresh":
         click.echo(f"Index at {index_dir} is up to date.")
         return
     progress = ProgressPrinter()
@@ -266,7 +266,7 @@ def ensure_index(corpus_dir: Path, index_dir: Path) -> None:
     """Build the index when it is missing or stale, printing progress."""
     from .index.build import build_index, index_status
 
-    status = index_status(corpus_dir, index_dir)
+    status = index_status(corpus_dir, index_dir, compare_bytes=False)
     if status == "fresh":
         return
     print(f"Index is {status}; building it from {corpus_dir} ...", flush=True)

@@ -17,6 +17,7 @@ from ..records import Article
 from .pipeline import (
     BuildReport,
     ChunkerLike,
+    CorpusState,
     EmbedderLike,
     EmptyCorpusError,
     EncodeFn,
@@ -41,6 +42,19 @@ class Fingerprint:
         return self._sha.hexdigest()
 
 
+def files_signature(corpus_dir: Path, files: Iterable[Path]) -> str:
+    """A hash of the files' relative paths, sizes and modification times (no byte is read)."""
+    sha = hashlib.sha256()
+    for path in files:
+        try:
+            info = path.stat()
+            stamp = f"{info.st_size}:{info.st_mtime_ns}"
+        except OSError:
+            stamp = "unreadable"
+        sha.update(f"{path.relative_to(corpus_dir).as_posix()}\0{stamp}\0".encode())
+    return sha.hexdigest()
+
+
 def corpus_fingerprint(corpus_dir: Path) -> str:
     """A hash of every article file's relative path and content (what a build of it records)."""
     corpus_dir = Path(corpus_dir)
@@ -51,9 +65,18 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
 
 
 def index_status(
-    corpus_dir: Path | None = None, index_dir: Path | None = None, config: BuildConfig | None = None
+    corpus_dir: Path | None = None,
+    index_dir: Path | None = None,
+    config: BuildConfig | None = None,
+    *,
+    compare_bytes: bool = True,
 ) -> str:
-    """ "missing", "stale" (corpus or settings changed) or "fresh"."""
+    """ "missing", "stale" (corpus or settings changed) or "fresh".
+
+    Files whose sizes and modification times are as built are fresh without reading them. Otherwise,
+    with `compare_bytes`, their bytes decide (a touched file is still fresh); without it, the caller is
+    about to build anyway (`qa build --if-stale`), and the build reads each file once.
+    """
     corpus_dir = Path(corpus_dir or default_corpus_dir())
     index_dir = Path(index_dir or default_index_dir())
     config = config or BuildConfig()
@@ -61,7 +84,11 @@ def index_status(
         manifest = IndexVersion.served(index_dir).manifest
     except IndexStoreError:
         return "missing"
-    if manifest.settings() == vector_settings(config) and manifest.corpus_fingerprint == corpus_fingerprint(corpus_dir):
+    if manifest.settings() != vector_settings(config):
+        return "stale"
+    if manifest.corpus_files == files_signature(corpus_dir, iter_corpus_files(corpus_dir)):
+        return "fresh"
+    if compare_bytes and manifest.corpus_fingerprint == corpus_fingerprint(corpus_dir):
         return "fresh"
     return "stale"
 
@@ -102,6 +129,7 @@ def build_index(
             done, total = files_done[0], len(files)
         progress(stage, done, total)
 
+    corpus = CorpusState(str(corpus_dir), files_signature(corpus_dir, files), fingerprint.hexdigest)
     try:
         return build_from_articles(
             articles(),
@@ -109,8 +137,7 @@ def build_index(
             config=config,
             embedder=embedder,
             on_progress=file_progress,
-            corpus_dir=str(corpus_dir),
-            corpus_fingerprint=fingerprint.hexdigest,  # complete once every article has been read
+            corpus=corpus,
             skipped=skipped,
             full=full,
             encode=encode,

@@ -25,7 +25,8 @@ class Manifest:
     metric: str = "inner_product"
     lexical: str = "bm25s"
     corpus_dir: str | None = None
-    corpus_fingerprint: str | None = None
+    corpus_fingerprint: str | None = None  # every file's path and bytes
+    corpus_files: str | None = None  # every file's path, size and modification time (checked without reading)
     n_articles: int = 0
     n_chunks: int = 0
     dedup: dict[str, Any] = field(default_factory=dict)  # method, threshold, copies, folded

@@ -61,6 +61,15 @@ class EmbedderLike(Protocol):
     def encode(self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
+@dataclass(frozen=True)
+class CorpusState:
+    """What a build records about its corpus folder, so `index_status` can tell when it changed."""
+
+    folder: str
+    files_signature: str  # paths, sizes and modification times: compared without reading a byte
+    fingerprint: Callable[[], str]  # paths and bytes: complete once every file has been read
+
+
 class ChunkerLike(Protocol):
     """What a build needs of a chunker (`qa.index.chunking.Chunker`, or one with chunks made earlier)."""
 
@@ -254,8 +263,7 @@ def build_from_articles(
     config: BuildConfig | None = None,
     embedder: EmbedderLike | None = None,
     on_progress: StageProgress | None = None,
-    corpus_dir: str | None = None,
-    corpus_fingerprint: str | Callable[[], str] | None = None,
+    corpus: CorpusState | None = None,
     skipped: list[Skipped] | None = None,
     *,
     full: bool = False,
@@ -264,11 +272,11 @@ def build_from_articles(
 ) -> BuildReport:
     """Chunk, embed and index `articles` (any iterable, consumed once) into `index_dir`, publishing atomically.
 
-    `corpus_fingerprint` may be a function, called once every article has been read (the build hashes
-    files as ingestion reads them). `encode(texts, on_progress)` replaces `embedder.encode` (e.g. a Ray
-    job); the embedder still counts tokens for chunking. `chunker` replaces the model's chunker (e.g. one
-    holding chunks made earlier). `full=True` embeds every article even when the served index could
-    provide unchanged articles' vectors.
+    `corpus` is recorded in the manifest; its byte fingerprint is taken once every article has been read
+    (the build hashes files as ingestion reads them). `encode(texts, on_progress)` replaces
+    `embedder.encode` (e.g. a Ray job); the embedder still counts tokens for chunking. `chunker` replaces
+    the model's chunker (e.g. one holding chunks made earlier). `full=True` embeds every article even when
+    the served index could provide unchanged articles' vectors.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir or default_index_dir())
@@ -323,8 +331,9 @@ def build_from_articles(
                 max_seq_length=embedder.max_tokens,
                 index_type=kind,
                 index_params=params,
-                corpus_dir=corpus_dir,
-                corpus_fingerprint=corpus_fingerprint() if callable(corpus_fingerprint) else corpus_fingerprint,
+                corpus_dir=corpus.folder if corpus else None,
+                corpus_fingerprint=corpus.fingerprint() if corpus else None,
+                corpus_files=corpus.files_signature if corpus else None,
                 n_articles=writer.n_articles,
                 n_chunks=n_chunks,
                 dedup={"method": "minhash", "threshold": threshold, "copies": n_copies},
