@@ -70,7 +70,7 @@ def test_int8_index_answers_the_sample_questions(int8_index, question, article_i
 
 @pytest.mark.slow
 def test_the_manifest_names_the_encoder_and_the_other_encoder_is_refused(int8_index):
-    assert load_index(int8_index).manifest["model"] == INT8
+    assert load_index(int8_index).manifest.model == INT8
     with pytest.raises(IndexMismatchError, match=INT8):
         load_index(int8_index, expected_model="all-MiniLM-L6-v2")
 
