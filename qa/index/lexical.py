@@ -1,7 +1,16 @@
-"""BM25 over the same chunks as the dense index (bm25s, Snowball-stemmed English)."""
+"""BM25 over the same chunks as the dense index (bm25s, Snowball-stemmed English).
+
+Builds use bm25s. Queries do not import it (``import bm25s`` pulls in numba and scipy, about half a
+second of a fresh `qa ask`): `SavedBM25` reads the arrays bm25s saved and scores a query as bm25s's
+`get_scores` does (same additions in the same order), and `stem_words` tokenizes as `bm25s.tokenize`
+does (lower case, its token pattern, its English stop-words, the same Snowball stemmer).
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 LANGUAGE = "english"
+TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default
 
 
 @lru_cache(maxsize=1)
@@ -26,12 +36,50 @@ def tokenize(texts: Sequence[str], show_progress: bool = False):
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=show_progress, return_ids=True)
 
 
-def stem_words(text: str) -> list[str]:
-    """The stemmed, stop-word-free terms of `text`, as the lexical index sees them."""
-    import bm25s
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    """bm25s's English stop-words, read from its `stopwords.py` without importing the bm25s package."""
+    spec = importlib.util.find_spec("bm25s")  # finds the package without running its __init__
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:  # pragma: no cover - bm25s is a dependency
+        raise ImportError("bm25s is not installed: pip install bm25s")
+    loader_spec = importlib.util.spec_from_file_location("qa_bm25s_stopwords", Path(locations[0]) / "stopwords.py")
+    module = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN)
 
-    tokenized = bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
-    return list(tokenized[0]) if tokenized else []
+
+def stem_words(text: str) -> list[str]:
+    """The stemmed, stop-word-free terms of `text`, as the lexical index sees them (`bm25s.tokenize`)."""
+    stop = _stopwords()
+    words = [w for w in TOKEN_PATTERN.findall(text.lower()) if w not in stop]
+    stemmer = _stemmer()
+    return list(stemmer.stemWords(words)) if stemmer is not None and words else words
+
+
+class SavedBM25:
+    """A saved bm25s index, memory-mapped, with what querying needs: `scores`, `vocab_dict`, `get_scores`."""
+
+    def __init__(self, directory: Path) -> None:
+        directory = Path(directory)
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method", "lucene") != "lucene" or (directory / "nonoccurrence_array.index.npy").exists():
+            raise ValueError(f"{directory}: only Lucene BM25 indexes can be read without bm25s")
+        self.dtype = np.dtype(params.get("dtype", "float32"))
+        self.vocab_dict: dict[str, int] = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        self.scores = {
+            name: np.load(directory / f"{name}.csc.index.npy", mmap_mode="r") for name in ("data", "indices", "indptr")
+        }
+        self.scores["num_docs"] = int(params["num_docs"])
+
+    def get_scores(self, token_ids: Sequence[int]) -> np.ndarray:
+        """Every document's BM25 score: the query terms' columns added term by term, as bm25s adds them."""
+        data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
+        scores = np.zeros(self.scores["num_docs"], dtype=self.dtype)
+        for tid in token_ids:
+            start, end = int(indptr[tid]), int(indptr[tid + 1])
+            scores[indices[start:end]] += data[start:end]  # a column holds each document once
+        return scores
 
 
 class LexicalIndex:
@@ -53,9 +101,12 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
+        try:
+            return cls(SavedBM25(directory))
+        except ValueError:  # another BM25 variant: let bm25s read it
+            import bm25s
 
-        return cls(bm25s.BM25.load(str(directory), mmap=True))
+            return cls(bm25s.BM25.load(str(directory), mmap=True))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query term is in the vocabulary)."""
