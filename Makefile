@@ -11,6 +11,8 @@ PORT ?= 7860
 run: $(VENV)/.installed
 	$(PY) app.py --host $(HOST) --port $(PORT)
 
+# `make test`: every test, the real model, app and browser included (tests marked `slow` too, as CI runs them).
+# `make test-fast`: the logic tests only, on the deterministic hash embedder of tests/helpers.py (no model load).
 test: $(VENV)/.installed-test browser
 	$(PY) -m ruff check qa tests app.py bench train
 	$(VENV)/bin/lint-imports
