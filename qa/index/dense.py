@@ -10,12 +10,20 @@
 
 Flat and HNSW vectors are memory-mapped from the index file (`IO_FLAG_MMAP_IFC`), so replicas on
 one machine share the page cache and a cold start reads only what queries touch.
+
+Incremental HNSW (`update_hnsw`): an update adds the new chunks' vectors to the served graph instead
+of building a new one. The graph becomes an `IndexIDMap2` whose ids are the new version's chunk ids;
+vectors of removed or changed chunks stay in the graph as deleted nodes with ids from `n_chunks` up
+(the manifest's `index_params["deleted"]`), and searches skip them with an `IDSelectorRange(0,
+n_chunks)` (`LiveIndex`). When deleted nodes would exceed `MAX_DELETED` of the graph, the build makes a
+fresh graph instead.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +32,7 @@ import numpy as np
 from ..config import IndexConfig
 
 ADD_BATCH = 65_536  # vectors added to FAISS at a time, so a memory-mapped source is never copied whole
+MAX_DELETED = 0.2  # an update that would leave more deleted nodes than this in the graph rebuilds it
 
 
 def choose_index_type(n_chunks: int, config: IndexConfig) -> str:
@@ -70,6 +79,8 @@ def configure_search(index: Any, params: dict[str, Any]) -> Any:
     """Set search-time parameters from the manifest's `index_params` (env `QA_EF_SEARCH` / `QA_NPROBE` win)."""
     import faiss
 
+    if isinstance(index, faiss.IndexIDMap2):  # an updated HNSW graph
+        index = LiveIndex(index, int(params.get("deleted", 0)))
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = int(os.environ.get("QA_EF_SEARCH") or params.get("ef_search", IndexConfig.ef_search))
     ivf = faiss.try_extract_index_ivf(index)
@@ -77,6 +88,78 @@ def configure_search(index: Any, params: dict[str, Any]) -> Any:
         ivf.nprobe = int(os.environ.get("QA_NPROBE") or params.get("nprobe", 32))
         ivf.make_direct_map()  # reconstruct() of lexical-only candidates needs it
     return index
+
+
+class LiveIndex:
+    """An updated HNSW graph (`IndexIDMap2`): `ntotal` counts the live chunks and searches skip deleted nodes."""
+
+    def __init__(self, index: Any, deleted: int) -> None:
+        import faiss
+
+        self.index = index
+        self.ntotal = int(index.ntotal) - deleted
+        self.d = index.d
+        self.hnsw = faiss.downcast_index(index.index).hnsw
+        self._live = faiss.IDSelectorRange(0, self.ntotal)
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+
+        params = faiss.SearchParametersHNSW(sel=self._live, efSearch=self.hnsw.efSearch)
+        return self.index.search(x, k, params=params)
+
+    def reconstruct_batch(self, ids: np.ndarray) -> np.ndarray:
+        return np.stack([self.index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.d), "f4")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.index, name)
+
+
+def update_hnsw(
+    path: Path,
+    params: dict[str, Any],
+    moved: Sequence[tuple[int, int, int]],
+    new_ids: np.ndarray,
+    new_vectors: np.ndarray,
+    n_chunks: int,
+) -> tuple[Any, dict[str, Any]] | None:
+    """The served HNSW graph at `path` updated for a new version of `n_chunks` chunks, or None (rebuild).
+
+    `moved` holds (old first chunk, old end chunk, new first chunk) for each span of kept chunks; every
+    other old chunk is deleted. `new_vectors` (in the order of `new_ids`, the new chunk ids) are added.
+    Returns the index to write and its `index_params` (with the count of deleted nodes).
+    """
+    import faiss
+
+    old = faiss.read_index(str(path))  # read in full: it is modified
+    if isinstance(old, faiss.IndexIDMap2):
+        graph = old
+        ids = faiss.vector_to_array(graph.id_map)
+    elif isinstance(faiss.downcast_index(old), faiss.IndexHNSW):  # a graph from a full build: give it ids
+        graph = faiss.IndexIDMap2(faiss.IndexHNSWFlat(old.d, 4, faiss.METRIC_INNER_PRODUCT))
+        graph.index, graph.ntotal = old, old.ntotal
+        graph.referenced_objects = [old]
+        ids = np.arange(old.ntotal, dtype=np.int64)
+    else:
+        return None
+    n_old = int(graph.ntotal) - int(params.get("deleted", 0))
+    old_to_new = np.full(n_old, -1, dtype=np.int64)
+    for lo, hi, start in moved:
+        old_to_new[lo:hi] = np.arange(start, start + hi - lo)
+    live = ids < n_old
+    remapped = np.full(len(ids), -1, dtype=np.int64)
+    remapped[live] = old_to_new[ids[live]]
+    deleted = remapped < 0
+    n_deleted = int(deleted.sum())
+    if n_deleted > MAX_DELETED * (len(ids) + len(new_ids)) or len(ids) - n_deleted + len(new_ids) != n_chunks:
+        return None
+    remapped[deleted] = n_chunks + np.arange(n_deleted)
+    faiss.copy_array_to_vector(remapped, graph.id_map)
+    graph.construct_rev_map()
+    for start in range(0, len(new_ids), ADD_BATCH):
+        batch = np.ascontiguousarray(new_vectors[start : start + ADD_BATCH], dtype=np.float32)
+        graph.add_with_ids(batch, np.ascontiguousarray(new_ids[start : start + ADD_BATCH], dtype=np.int64))
+    return graph, {**params, "deleted": n_deleted}
 
 
 def read_dense(path: Path, params: dict[str, Any]) -> Any:
