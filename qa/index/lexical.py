@@ -85,8 +85,9 @@ class SavedBM25:
 class LexicalIndex:
     """A BM25 index whose document i is chunk i."""
 
-    def __init__(self, bm25) -> None:
+    def __init__(self, bm25, term_counts=None) -> None:
         self.bm25 = bm25
+        self.term_counts = term_counts  # qa.index.bm25_stream.TermCounts of a streamed build, saved with it
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -98,6 +99,8 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         self.bm25.save(str(directory))
+        if self.term_counts is not None:  # what the next incremental build reuses instead of tokenizing
+            self.term_counts.save(directory)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
