@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from qa.ingest.publisher import PUBLISHER_FEATURES  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "boilerplate"
 DEFAULT_OUT = ROOT / "qa" / "ingest" / "models" / "boilerplate.json"
 SEED = 20261122
+MIN_PUBLISHER_PROB = 0.1
 
 
 def _flat(text: str) -> str:
@@ -194,6 +196,8 @@ def train(data: Path, sources: set[str], folds: int = 5) -> dict:
     model["title"] = train_title(data, sources, model)
     model["publisher_features"] = list(PUBLISHER_FEATURES)
     model["publisher"] = train_publisher(data, sources, model)
+    # a name the ranker gives less than this probability is no answer: a wrong publisher misleads a filter
+    model["publisher"]["min_score"] = round(math.log(MIN_PUBLISHER_PROB / (1 - MIN_PUBLISHER_PROB)), 6)
     return model
 
 

@@ -23,6 +23,7 @@ Lines that recur across many files of the same site (a corpus-level signal) are 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -310,7 +311,24 @@ def default_model() -> LineModel:
     return LineModel.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
 
 
-def body_mask(lines: list[Line], model: LineModel | None = None) -> np.ndarray:
-    """True for the lines that are article text."""
-    model = model or default_model()
-    return model.predict(lines) >= model.threshold
+MAX_GAP = 6  # lines between two article lines that are kept as part of the article ...
+GAP_FLOOR = 0.1  # ... unless the model gives a line less than this
+
+
+def body_mask(lines: list[Line], p: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """True for the lines that are article text: the likely ones, and the gaps between them.
+
+    A short run of lines between two article lines (a list of tour dates, a meal plan's "Breakfast: …"
+    items, a table's rows, day names as sub-headings) is kept too unless its lines use furniture words
+    ("Advertisement", "Share this", "Related stories") or the model is sure they are furniture: lists
+    look like menus line by line, but a menu does not sit in the middle of the story.
+    """
+    keep = p >= threshold
+    kept = np.nonzero(keep)[0]
+    for a, b in itertools.pairwise(kept):
+        if 1 < b - a <= MAX_GAP + 1:
+            for i in range(a + 1, b):
+                toks = [t.lower() for t in _WORD.findall(lines[i].text)]
+                furniture = any(t in _FURNITURE for t in toks) or _COMMENT_HEAD.search(lines[i].text)
+                keep[i] = p[i] >= GAP_FLOOR and not furniture
+    return keep

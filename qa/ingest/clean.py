@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..text import normalize_space, sentence_spans
-from .boilerplate import LineModel, default_model, page_lines
+from .boilerplate import LineModel, body_mask, default_model, page_lines
 from .dates import parse_date
 from .metadata import find_date, find_title, headline_text
 from .publisher import find_publisher
@@ -177,8 +177,7 @@ def clean_page(
     return CleanPage(title=title, source=source, published=published, text=text)
 
 
-# A page of at most this many lines that all look like prose is taken as an article already cleaned.
-_CLEAN_PAGE_LINES = 6
+_MIN_PROSE_WORDS = 10  # a page without one line this long after removing its site's furniture has no story
 
 
 def _classify_lines(raw, title, source, published, furniture, model):
@@ -187,17 +186,19 @@ def _classify_lines(raw, title, source, published, furniture, model):
     if not lines:
         return raw, title, source, published
     if furniture is not None:
-        lines = [line for line in lines if not furniture(line.text)] or lines
+        own = [line for line in lines if not furniture(line.text)]
+        if any(len(line.text.split()) >= _MIN_PROSE_WORDS for line in own):  # else: copies of one story
+            lines = own
     model = model or default_model()
     p = model.predict(lines)
-    keep = p >= model.threshold
+    keep = body_mask(lines, p, model.threshold)
     if not keep.any():
         return raw, title, source, published  # nothing looks like an article: leave it to the rules
     title_at = find_title(lines, p, model)
     if not title and title_at is not None:
         title = headline_text(lines[title_at].text)
     published = published or find_date(lines, p, title_at)
-    source = source or find_publisher(lines, p, model)
+    source = source or find_publisher(lines, p, model, title_at)
     kept = [line.text for i, line in enumerate(lines) if keep[i] and i != title_at]
     return "\n\n".join(kept), title, source, published
 

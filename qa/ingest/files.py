@@ -24,6 +24,7 @@ from .compressed import gzip_lines, read_gzip
 from .errors import IngestError, Skipped
 from .jsonfeed import json_articles, json_reason, jsonl_articles
 from .limits import MAX_ARTICLE_BYTES, MAX_FILE_BYTES
+from .recurrence import SiteLines
 from .warc import warc_articles
 
 __all__ = [
@@ -225,8 +226,17 @@ def _chain_first(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def read_file(source: SourceFile, corpus_dir: Path, on_skip: Callable[[Skipped], None]) -> Iterator[Article]:
-    """Articles in one file. Bad records of a JSON/JSONL file or a WARC are reported and skipped one by one."""
+def read_file(
+    source: SourceFile,
+    corpus_dir: Path,
+    on_skip: Callable[[Skipped], None],
+    site_lines: SiteLines | None = None,
+) -> Iterator[Article]:
+    """Articles in one file. Bad records of a JSON/JSONL file or a WARC are reported and skipped one by one.
+
+    `site_lines`: the corpus's line statistics (`qa.ingest.recurrence`), which tell a scraped text file's
+    site furniture.
+    """
     path = source.path
     rel_path = path.relative_to(corpus_dir).as_posix()
     kind, gzipped = file_kind(path) or (path.suffix.lower(), False)
@@ -249,7 +259,8 @@ def read_file(source: SourceFile, corpus_dir: Path, on_skip: Callable[[Skipped],
     elif kind in (".html", ".htm"):
         yield make_article(rel_path, rel_path, text, {}, scraped=False, html=True)
     else:
-        yield make_article(rel_path, rel_path, clean_unicode(text), {}, scraped=True)
+        furniture = site_lines.furniture(rel_path) if site_lines is not None else None
+        yield make_article(rel_path, rel_path, clean_unicode(text), {}, scraped=True, furniture=furniture)
 
 
 def _gzip_jsonl_lines(source: SourceFile) -> Iterator[tuple[int, str | None, str]]:
@@ -287,12 +298,14 @@ def iter_articles(
     if not corpus_dir.is_dir():
         raise NotADirectoryError(f"corpus path is not a folder: {corpus_dir}")
     report = on_skip or (lambda skipped: None)
-    for path in iter_corpus_files(corpus_dir, report) if files is None else files:
+    paths = list(iter_corpus_files(corpus_dir, report) if files is None else files)
+    site_lines = SiteLines.scan(corpus_dir, paths)  # corpus-level line statistics, from every file each build
+    for path in paths:
         rel = path.relative_to(corpus_dir).as_posix()
         digest = None
         try:
             with SourceFile(path) as source:
-                yield from read_file(source, corpus_dir, report)
+                yield from read_file(source, corpus_dir, report, site_lines)
                 digest = source.digest()
         except OSError as exc:
             report(Skipped(rel, f"cannot read it ({exc.strerror or exc})"))

@@ -71,7 +71,8 @@ _GENERIC = frozenset(
     top next previous all rights reserved by image photo picture credit getty images posted updated published
     copyright i we he she they what how why when where who new free most best view watch listen sign up in out
     log see also click here leave comment cancel post inc llc ltd get join like become order download try visit
-    welcome thanks thank meet explore discover browse powered proudly designed developed hosted""".split()  # noqa: SIM905
+    welcome thanks thank meet explore discover browse powered proudly designed developed hosted breaking local
+    latest health review paper today's schedule tip send categories industry purpose other opinion""".split()  # noqa: SIM905
 )
 
 
@@ -82,7 +83,7 @@ def _tidy(name: str) -> str:
 
 
 def _generic(name: str) -> bool:
-    words = [w.lower().strip(".'’") for w in name.split()]
+    words = [w.lower().replace("’", "'").strip(".'") for w in name.split()]
     return all(w in _GENERIC or w in _STOP or w in _FURNITURE or w.isdigit() for w in words)
 
 
@@ -164,12 +165,23 @@ def publisher_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[str
     return names, np.concatenate([np.array(rows, dtype=float), np.array(extra, dtype=float)], axis=1)
 
 
-def find_publisher(lines: Sequence[Line], p: np.ndarray, model: LineModel | None = None) -> str:
+def find_publisher(
+    lines: Sequence[Line], p: np.ndarray, model: LineModel | None = None, title_at: int | None = None
+) -> str:
     """The site's name as its furniture prints it, or "" when the page does not say."""
     for i, line in enumerate(lines):
         explicit = _EXPLICIT.match(line.text)
         if explicit and len(line.text.split()) <= 8 and p[i] < 0.5:
             return _tidy(explicit.group("name"))
+    near = lines[max(0, title_at - 2) : title_at + 3] if title_at is not None else []
+    for line in near:  # a masthead by the headline: "Sputnik News"
+        text = line.text
+        words = text.split()
+        if len(words) > 4 or len(text) > 60 or not _OUTLET.search(text) or re.search(r"[|:›»/\d]|[a-z][A-Z]", text):
+            continue
+        own = [w for w in words if not _OUTLET.fullmatch(w)]  # "Sputnik" of "Sputnik News"
+        if own and not _generic(" ".join(own)) and all(w[0].isupper() for w in words):
+            return _tidy(text)
     m = (model or default_model()).publisher
     names, X = publisher_candidates(lines, p)
     if not names or not m:
