@@ -18,6 +18,21 @@ from qa.text import embedding_text
 
 SCIFACT = Path("/work/shared/eval/scifact/corpus.jsonl")
 
+# The ceiling: this machine's 2 cores (AMD EPYC, family 26 = Zen 5, 2.6 GHz TSC, AVX-512 with VNNI).
+# float32: 2 FMA pipes x 16 lanes x 2 FLOP a cycle a core; int8 (VPDPBUSD): 2 x 64 MACs x 2 ops a cycle a core.
+CORES, GHZ = 2, 2.6
+PEAK_GOPS = {"float32": CORES * GHZ * 64, "int8": CORES * GHZ * 256}
+# all-MiniLM-L6-v2: 6 layers, hidden 384, FFN 1536
+LAYERS, HIDDEN, FFN = 6, 384, 1536
+
+
+def ops_per_text(n_tokens: np.ndarray) -> np.ndarray:
+    """Multiply-add operations (x2) of the model on texts of `n_tokens` tokens: projections, FFN, attention."""
+    n = np.asarray(n_tokens, dtype=np.float64)
+    linear = 2 * LAYERS * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN) * n
+    attention = 2 * LAYERS * 2 * HIDDEN * n * n  # Q K^T and the weighted sum of V
+    return linear + attention
+
 
 def make_corpus(target: Path, n_docs: int, source: Path | None = None) -> Path:
     """A corpus folder of `n_docs` articles: SciFact abstracts as JSONL when available, else the sample corpus."""
@@ -65,6 +80,7 @@ def throughput(models: list[str], n_docs: int, runs: int, corpus: Path | None = 
                 embedder.encode(texts)
                 raw_s = time.perf_counter() - started
                 n_chunks = report.n_chunks
+                gops_per_chunk = float(ops_per_text(np.array(embedder.count_tokens(texts)) + 2).mean() / 1e9)
                 samples[model]["pipeline"].append(n_chunks / build_s)
                 samples[model]["raw"].append(n_chunks / raw_s)
         out = {}
@@ -75,14 +91,44 @@ def throughput(models: list[str], n_docs: int, runs: int, corpus: Path | None = 
                 "pipeline_chunks_s": float(np.median(s["pipeline"])),
                 "raw_chunks_s": float(np.median(s["raw"])),
                 "pipeline_over_raw": float(np.median(ratios)),
+                "gops_per_chunk": gops_per_chunk,
             }
-        if len(models) == 2:
-            base, fast = models
-            speedups = np.array(samples[fast]["raw"]) / np.array(samples[base]["raw"])
-            out[fast]["raw_speedup"] = float(np.median(speedups))
+        base = models[0]  # the reference: ratios to its raw throughput in the same run
+        for model in models[1:]:
+            for kind in ("raw", "pipeline"):
+                speedups = np.array(samples[model][kind]) / np.array(samples[base]["raw"])
+                out[model][f"{kind}_over_reference_raw"] = float(np.median(speedups))
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def query_encoding(models: list[str], n_queries: int, runs: int) -> dict[str, dict[str, float]]:
+    """p50/p95 (ms, medians over runs) of `Embedder.encode_query` on SciFact questions (else sample
+    questions), per model, one question at a time as `retrieve` encodes them."""
+    queries_file = SCIFACT.parent / "queries.jsonl"
+    if queries_file.is_file():
+        with open(queries_file, encoding="utf-8") as fh:
+            qs = [json.loads(line)["text"] for _, line in zip(range(n_queries), fh, strict=False)]
+    else:
+        qs = ["How many cruise missiles did the Russian warships fire?"] * n_queries
+    embedders = {m: Embedder(m) for m in models}
+    for embedder in embedders.values():
+        for q in qs[:5]:
+            embedder.encode_query(q)
+    per_run: dict[str, list[np.ndarray]] = {m: [] for m in models}
+    for _ in range(runs):
+        for model, embedder in embedders.items():
+            ms = []
+            for q in qs:
+                started = time.perf_counter()
+                embedder.encode_query(q)
+                ms.append((time.perf_counter() - started) * 1000)
+            per_run[model].append(np.percentile(ms, [50, 95]))
+    return {
+        m: {"p50": float(np.median([r[0] for r in rs])), "p95": float(np.median([r[1] for r in rs]))}
+        for m, rs in per_run.items()
+    }
 
 
 def scifact_dense_ndcg(model: str) -> float:

@@ -29,7 +29,18 @@ def test_bench_quick_run_writes_the_table(tmp_path, capsys):
         == 0
     )
     table = out.read_text(encoding="utf-8")
-    for measure in ("pipeline / raw encoder", "int8 / float32", "`retrieve` hybrid", "resident MB", "synthetic"):
+    measures = (
+        "pipeline / raw encoder",
+        "raw / float32 raw",
+        "`qa build` / float32 raw",
+        "query encoding p50",
+        "`qa ask` fresh process",
+        "`qa ask` / the torch imports",
+        "`retrieve` hybrid",
+        "resident MB",
+        "synthetic",
+    )
+    for measure in measures:
         assert measure in table
     assert "| 2k |" in table
     assert "wrote" in capsys.readouterr().out
