@@ -29,7 +29,8 @@ def reply_markdown(reply: Reply) -> str:
     if not reply.passages:
         return f"**Q:** {_md_text(reply.question)}\n\n{_md_text(reply.notice or '')}\n"
     lines = [f"**Q:** {_md_text(reply.question)}", ""]
-    lines += [f"**A:** {_md_text(reply.answer)} [1]", ""]
+    short = getattr(reply.passages[0], "answer", None)
+    lines += [f"**A:** {f'**{_md_text(short)}** — ' if short else ''}{_md_text(reply.answer)} [1]", ""]
     if getattr(reply, "when", None):
         lines += [f"_{_md_text(reply.when)}_", ""]
     lines += ["**Sources**", ""]

@@ -116,6 +116,14 @@ def removed_dir(corpus_dir: Path) -> Path:
     return corpus.parent / REMOVED / corpus.name
 
 
+def beside_corpus(corpus_dir: Path, path: Path) -> str:
+    """`path` as the page shows it: relative to the folder that holds the corpus ("removed/corpus/a.txt")."""
+    try:
+        return Path(path).resolve().relative_to(Path(corpus_dir).resolve().parent).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
 class RemoveError(ValueError):
     """An article file that cannot be moved out; the message says why."""
 

@@ -18,6 +18,7 @@ from .library import (
     LibraryEntry,
     RemoveError,
     articles_in_file,
+    beside_corpus,
     library_entries,
     library_table,
     remove_file,
@@ -26,7 +27,7 @@ from .library import (
     undated_count,
 )
 from .render import ARTICLE_CHARS, esc, index_summary, pretty_date
-from .reply import hide_paths, shown_path
+from .reply import hide_paths
 from .timeline import months_frame
 from .uploads import UploadOutcome, UploadPolicy, UploadRefused, accepted_list, save_uploads
 
@@ -180,7 +181,7 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
             return gr.update(visible=False), "<div class='qa-notice qa-error'>Choose an article first.</div>"
         others = len(articles_in_file(entries, entry.path)) - 1
         also = f" It holds {others} other article{'s' if others != 1 else ''}, removed with it." if others else ""
-        where = shown_path(removed_dir(corpus_dir))
+        where = beside_corpus(corpus_dir, removed_dir(corpus_dir))
         return gr.update(visible=True), (
             f"<div class='qa-confirm-text'>Remove <b>{esc(entry.title)}</b>? Its file <code>{esc(entry.path)}</code> "
             f"is moved out of the corpus folder into <code>{esc(where)}/</code> (not deleted) and the index is "
@@ -199,7 +200,7 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
             report = update_index(corpus_dir, index_dir, progress)
             msg = (
                 f"<div class='qa-notice qa-removed'>Removed <b>{esc(entry.title)}</b>: moved to "
-                f"<code>{esc(shown_path(target))}</code>. {esc(report.summary())}.</div>"
+                f"<code>{esc(beside_corpus(corpus_dir, target))}</code>. {esc(report.summary())}.</div>"
             )
         except RemoveError as exc:
             msg = f"<div class='qa-notice qa-error'>Not removed: {esc(exc)}</div>"
@@ -228,8 +229,8 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
                 datatype=["str", "str", "str", "str", "number", "str"],
                 interactive=False,
                 wrap=True,
-                max_height=420,
-                column_widths=["38%", "16%", "12%", "26%", "8%", "0%"],  # ID: hidden by the CSS
+                max_height=520,
+                column_widths=["34%", "15%", "13%", "24%", "14%", "0%"],  # ID: hidden by the CSS
                 elem_id="library-table",
             )
             reader = gr.HTML(elem_id="article-reader")
@@ -245,14 +246,18 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
             removed_msg = gr.HTML(elem_id="remove-result")
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion("Add articles", open=True, elem_id="add-articles"):
-                upload_notice = gr.HTML(elem_id="upload-notice")
+                off = policy.refusal()  # set again on load: `launch` tells the policy where the server listens
+                notice = f"<div class='qa-notice'>{esc(off)}</div>" if off else ""
+                upload_notice = gr.HTML(notice, elem_id="upload-notice")
                 files = gr.File(
                     file_count="multiple",
-                    label=f"Article files or .zip of them ({accepted_list()})",
+                    label="Article files, or a .zip of them",
                     elem_id="upload-files",
                     height=140,
+                    visible=off is None,
                 )
-                add_button = gr.Button("Add to the library", variant="primary", elem_id="upload")
+                gr.HTML(f"<div class='qa-muted'>Read: {esc(accepted_list())}.</div>", elem_id="upload-formats")
+                add_button = gr.Button("Add to the library", variant="primary", elem_id="upload", visible=off is None)
                 upload_result = gr.HTML(elem_id="upload-result")
             months = gr.BarPlot(
                 x="month",

@@ -25,9 +25,25 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def marked(text: str, start: int, end: int) -> str:
-    """`text` escaped, with [start, end) wrapped in <mark>."""
-    return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
+def marked(text: str, start: int, end: int, answer: tuple[int, int] | None = None) -> str:
+    """`text` escaped, with [start, end) wrapped in <mark> (and the `answer` span inside it in <strong>)."""
+    return f"{esc(text[:start])}<mark>{_bold(text, start, end, answer)}</mark>{esc(text[end:])}"
+
+
+def answer_span(p: Passage) -> tuple[int, int] | None:
+    """The short answer's span in `p.text` when the passage has one inside its highlighted sentence."""
+    start, end = getattr(p, "answer_start", None), getattr(p, "answer_end", None)
+    if not getattr(p, "answer", None) or not isinstance(start, int) or not isinstance(end, int):
+        return None
+    return (start, end) if p.highlight_start <= start < end <= p.highlight_end else None
+
+
+def _bold(text: str, start: int, end: int, answer: tuple[int, int] | None) -> str:
+    """text[start:end] escaped, with the `answer` span (inside it) in <strong>."""
+    if not answer:
+        return esc(text[start:end])
+    a, b = answer
+    return f"{esc(text[start:a])}<strong class='qa-short'>{esc(text[a:b])}</strong>{esc(text[b:end])}"
 
 
 def _snippet(p: Passage) -> str:
@@ -42,7 +58,8 @@ def _snippet(p: Passage) -> str:
     before = ("…" if lo > 0 else "") + p.text[lo : p.highlight_start]
     after = p.text[p.highlight_end : hi] + ("…" if hi < len(p.text) else "")
     flat = " ".join
-    return f"{esc(flat(before.split()))} <mark>{esc(p.highlight)}</mark> {esc(flat(after.split()))}"
+    sentence = _bold(p.text, p.highlight_start, p.highlight_end, answer_span(p))
+    return f"{esc(flat(before.split()))} <mark>{sentence}</mark> {esc(flat(after.split()))}"
 
 
 def pretty_date(published: str | None) -> str:
@@ -96,10 +113,10 @@ def render_card(rank: int, p: Passage, article_text: str | None = None) -> str:
             "<details class='qa-passage qa-long'>"
             f"<summary><span class='qa-snippet'>{_snippet(p)}</span>"
             "<span class='qa-more'>Show the whole passage</span></summary>"
-            f"<div class='qa-full'>{marked(p.text, p.highlight_start, p.highlight_end)}</div></details>"
+            f"<div class='qa-full'>{marked(p.text, p.highlight_start, p.highlight_end, answer_span(p))}</div></details>"
         )
     else:
-        passage = f"<div class='qa-passage'>{marked(p.text, p.highlight_start, p.highlight_end)}</div>"
+        passage = f"<div class='qa-passage'>{marked(p.text, p.highlight_start, p.highlight_end, answer_span(p))}</div>"
     also = f"<div class='qa-also'>Also reported by {esc(', '.join(p.also_in))}</div>" if p.also_in else ""
     article = _article_html(p, article_text) if article_text else ""
     return (
@@ -119,12 +136,14 @@ def render_reply(reply: Reply) -> str:
         kind = "qa-error" if reply.error else "qa-empty"
         return f"{when}<div class='qa-notice {kind}'>{esc(reply.notice)}</div>"
     best = reply.passages[0]
+    span = answer_span(best)
+    short = f"<div class='qa-answer-short'>{esc(best.answer)}</div>" if span else ""
     origin = " · ".join(esc(x) for x in (best.title, best.source, pretty_date(best.published)) if x)
     cards = "".join(render_card(rank, p, reply.articles.get(p.article_id)) for rank, p in enumerate(reply.passages, 1))
     n = len(reply.passages)
     return (
         f"{when}<div class='qa-answer'><div class='qa-answer-label'>Answer</div>"
-        f"<div class='qa-answer-text'>{esc(best.highlight)}</div>"
+        f"{short}<div class='qa-answer-text'>{_bold(best.text, best.highlight_start, best.highlight_end, span)}</div>"
         f"<div class='qa-answer-origin'>{origin}</div></div>"
         f"<div class='qa-sources-label'>{n} source{'s' if n != 1 else ''}</div>{cards}"
     )

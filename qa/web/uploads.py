@@ -47,9 +47,13 @@ class UploadLimits:
     max_zip_ratio: int = 100  # uncompressed / compressed size of a zip member; text rarely passes 20
 
 
+GZ = ".gz"
+
+
 def article_suffixes() -> tuple[str, ...]:
-    """The file endings the build reads (taken from the ingest layer, so new formats appear by themselves)."""
-    return tuple(sorted(SUFFIXES, key=lambda s: (len(s), s)))
+    """The file endings the build reads (taken from the ingest layer, so new formats appear by themselves);
+    when it reads gzip, each of them may also end in `.gz`."""
+    return tuple(sorted(s for s in SUFFIXES if s != GZ))
 
 
 def accepted_suffixes() -> tuple[str, ...]:
@@ -57,13 +61,29 @@ def accepted_suffixes() -> tuple[str, ...]:
     return (*article_suffixes(), ZIP)
 
 
-def accepted_list() -> str:
-    return ", ".join(accepted_suffixes())
+def accepted_list(with_zip: bool = True) -> str:
+    text = ", ".join(article_suffixes())
+    if GZ in SUFFIXES:
+        text += ", each also gzip-compressed (.gz, e.g. .warc.gz)"
+    return text + (", and .zip of them" if with_zip else "")
 
 
 def _suffix_of(name: str, suffixes: Iterable[str]) -> str | None:
     lower = name.lower()
     return next((s for s in sorted(suffixes, key=len, reverse=True) if lower.endswith(s)), None)
+
+
+def article_suffix(name: str) -> str | None:
+    """The article format of file `name` (".txt", ".warc.gz", ...), or None when the build does not read it."""
+    lower = name.lower()
+    gz = lower.endswith(GZ) and GZ in SUFFIXES
+    suffix = _suffix_of(lower[: -len(GZ)] if gz else lower, article_suffixes())
+    return None if suffix is None else suffix + (GZ if gz else "")
+
+
+def upload_suffix(name: str) -> str | None:
+    """What an uploaded file is: ".zip", an article format, or None (refused)."""
+    return ZIP if name.lower().endswith(ZIP) else article_suffix(name)
 
 
 # --- who may upload ------------------------------------------------------------------------------------
@@ -121,7 +141,7 @@ def safe_name(name: str, default: str = "article") -> str:
     if not base or set(base) <= {"."}:
         base = default
     if len(base) > MAX_NAME_CHARS:
-        suffix = _suffix_of(base, accepted_suffixes()) or ""
+        suffix = upload_suffix(base) or ""
         base = base[: MAX_NAME_CHARS - len(suffix)].rstrip("-_.") + suffix
     return base
 
@@ -208,7 +228,7 @@ class CorpusWriter:
 
 
 def _split_suffix(name: str) -> tuple[str, str]:
-    suffix = _suffix_of(name, accepted_suffixes()) or Path(name).suffix
+    suffix = upload_suffix(name) or Path(name).suffix
     return name[: len(name) - len(suffix)], suffix
 
 
@@ -291,7 +311,7 @@ def save_uploads(
     for path, name in zip(paths, names, strict=True):
         try:
             size = path.stat().st_size
-            suffix = _suffix_of(name, accepted_suffixes())
+            suffix = upload_suffix(name)
             if suffix is None:
                 raise UploadRefused(f"this type of file is not read; supported: {accepted}")
             if size > (limits.max_total_bytes if suffix == ZIP else limits.max_file_bytes):
@@ -324,19 +344,19 @@ def _save_zip(
         raise UploadRefused(f"it is not a readable zip ({exc})") from None
     with zf:
         members = check_zip(zf, limits, budget)
-        suffixes = article_suffixes()
+        supported = accepted_list(with_zip=False)
         wanted = []
         for info in members:
             parts = _member_parts(info.filename)
             label = f"{name}: {info.filename}"
             if any(p.startswith(".") or p == "__MACOSX" for p in parts):
                 continue  # hidden files and macOS resource forks: not articles, not worth a line
-            if _suffix_of(parts[-1], suffixes) is None:
-                outcome.refuse(label, f"this type of file is not read; supported: {', '.join(suffixes)}")
+            if article_suffix(parts[-1]) is None:
+                outcome.refuse(label, f"this type of file is not read; supported: {supported}")
                 continue
             wanted.append((info, parts, label))
         if not wanted:
-            raise UploadRefused(f"it holds no article files; supported inside a zip: {', '.join(suffixes)}")
+            raise UploadRefused(f"it holds no article files; supported inside a zip: {supported}")
         data = [(info, parts, label, _read_member(zf, info)) for info, parts, label in wanted]  # all read first
     folder_name = safe_name(_split_suffix(name)[0], default="zip")
     written = 0

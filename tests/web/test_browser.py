@@ -6,92 +6,11 @@ Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from urllib.parse import urlparse
-
 import pytest
 
+from .browser import ANSWER_TIMEOUT_MS, ask, latest_answer, latest_cards, open_app
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ANSWER_TIMEOUT_MS = 120_000  # a generous ceiling on a shared 2-core machine, not a speed requirement
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.fail("chromium is not installed: run `make browser` (Debian: apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A page in a fresh context (its own profile: no cookies, no storage), 1360x900; records off-host requests."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(ANSWER_TIMEOUT_MS)
-    page = context.new_page()
-    page.off_host_requests = []
-    page.on(
-        "request",
-        lambda r: (
-            page.off_host_requests.append(r.url)
-            if urlparse(r.url).hostname not in (None, "127.0.0.1", "localhost")
-            and not r.url.startswith(("data:", "blob:"))
-            else None
-        ),
-    )
-    yield page
-    context.close()
-
-
-def open_app(page, url: str, auth: tuple[str, str] | None = None) -> None:
-    page.goto(url, wait_until="load")
-    if auth:
-        page.locator("input[type=password]").wait_for()
-        page.locator("input[type=text], input[name=username]").first.fill(auth[0])
-        page.locator("input[type=password]").fill(auth[1])
-        page.keyboard.press("Enter")
-    page.locator("#question textarea").wait_for()
-
-
-def ask(page, question: str):
-    """Ask `question` with the Ask button; return the newest reply (an answer or a notice) once it is shown."""
-    before = page.locator("#chat .qa-answer, #chat .qa-notice").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function(
-        f"document.querySelectorAll('#chat .qa-answer, #chat .qa-notice').length > {before}",
-        timeout=ANSWER_TIMEOUT_MS,
-    )
-    page.wait_for_function(  # the page has brought the new turn into view
-        "() => { const t = document.querySelectorAll('#chat .qa-turn');"
-        " return t.length > 0 && t[t.length - 1].className === window.__qaTurn; }"
-    )
-    return page.locator("#chat .qa-answer, #chat .qa-notice").last
-
-
-def latest_answer(page):
-    return page.locator("#chat .qa-answer").last
-
-
-def latest_cards(page):
-    """Source cards of the newest answer (the answer block is followed by its cards in the same message)."""
-    return latest_answer(page).locator("xpath=following-sibling::div[contains(@class, 'qa-card')]")
 
 
 def test_question_shows_short_answer_source_card_and_whole_article(page, app_url, artifacts_dir):

@@ -158,3 +158,14 @@ def test_zip_member_lying_about_its_size_is_refused(place):
     assert not (corpus / UPLOADS / "liar").exists() or not any((corpus / UPLOADS / "liar").iterdir())
     with zipfile.ZipFile(incoming / "liar.zip") as zf:
         assert zf.infolist()[0].file_size == 100
+
+
+def test_gzip_articles_are_accepted_only_around_a_readable_format(place):
+    corpus, incoming = place
+    import gzip
+
+    good = upload(incoming, "crawl.warc.gz", gzip.compress(b"WARC/1.0\r\n"))
+    bad = upload(incoming, "tool.exe.gz", gzip.compress(b"MZ"))
+    outcome = save_uploads([good, bad], corpus)
+    assert outcome.saved == [f"{UPLOADS}/crawl.warc.gz"]
+    assert outcome.refused[0][0] == "tool.exe.gz" and ".warc.gz" in outcome.refused[0][1]
