@@ -114,7 +114,7 @@ def publisher_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[str
         copyright_line, cue = bool(_COPYRIGHT.search(text)), bool(_CUE.search(text))
         names = {_trim_generic(m.group(0)) for m in _CAP_SPAN.finditer(text)}
         domains = {m.group(0).lower().removeprefix("www.").removeprefix("m.") for m in _DOMAIN.finditer(text)}
-        for name in {_tidy(x) for x in names} | (domains if copyright_line or cue else set()):
+        for name in sorted({_tidy(x) for x in names} | (domains if copyright_line or cue else set())):
             if not 2 <= len(name) <= 50 or _generic(name) or len(name.split()) > 5:
                 continue
             key = name.lower()
@@ -133,7 +133,7 @@ def publisher_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[str
     names, rows = [], []
     for key, st in stats.items():
         forms = spelled[key]
-        name = max(forms, key=lambda f: (not f.isupper(), forms[f]))
+        name = max(forms, key=lambda f: (not f.isupper(), forms[f], f))
         words = name.split()
         rows.append(
             (
