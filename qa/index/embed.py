@@ -183,9 +183,10 @@ class Embedder:
         Texts are batched longest first, so each batch pads to similar lengths (less wasted work).
         """
         model = self.model  # loads outside the lock below
-        if isinstance(model, OnnxEncoder) and model.per_text:  # schedules its own work over the cores
-            with self._lock:
-                return model.embed(list(texts), on_progress)
+        if isinstance(model, OnnxEncoder) and model.per_text:
+            # Schedules its own work over the cores and is thread-safe: no lock, so a question is
+            # encoded at once on its own thread even while a rebuild encodes thousands of chunks.
+            return model.embed(list(texts), on_progress)
         out = np.empty((len(texts), model.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(texts), self.batch_size):

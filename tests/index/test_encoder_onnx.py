@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -114,3 +115,13 @@ def test_buckets_group_similar_lengths_within_the_token_budget():
     assert sorted(i for g in groups for i in g) == list(range(6))
     assert all(len(g) * lengths[g[0]] <= 400 or len(g) == 1 for g in groups)
     assert groups[0][0] == 1  # longest first
+
+
+def test_questions_are_encoded_while_a_build_encodes(fast):
+    expected = fast.encode_query(QUESTIONS[0][0])
+    with ThreadPoolExecutor(3) as pool:
+        bulk = pool.submit(fast.encode, TEXTS * 4)
+        asked = [pool.submit(fast.encode_query, QUESTIONS[0][0]) for _ in range(8)]
+        for future in asked:
+            np.testing.assert_array_equal(future.result(), expected)
+        np.testing.assert_array_equal(bulk.result()[: len(TEXTS)], fast.encode(TEXTS))
