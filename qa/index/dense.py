@@ -162,6 +162,26 @@ def update_hnsw(
     return graph, {**params, "deleted": n_deleted}
 
 
+def build_or_update(
+    vectors: np.ndarray,
+    kind: str,
+    params: dict[str, Any],
+    served: tuple[Path, str, dict[str, Any]] | None = None,
+    moved: Sequence[tuple[int, int, int]] = (),
+    new_ids: np.ndarray | None = None,
+) -> tuple[Any, dict[str, Any], str]:
+    """The vector index of a new version: the served HNSW graph updated (see `update_hnsw`) when the
+    served version (`served`: its file, type and parameters) has a graph of the same settings, else a
+    new index. Returns the index, its parameters and "updated graph" or "new graph"."""
+    if served is not None and new_ids is not None and kind == "hnsw" and served[1] == "hnsw":
+        same = all(served[2].get(k) == params.get(k) for k in ("factory", "ef_construction"))
+        if same and served[0].is_file():
+            updated = update_hnsw(served[0], served[2], moved, new_ids, vectors[new_ids], len(vectors))
+            if updated is not None:
+                return (*updated, "updated graph")
+    return build_dense(vectors, kind, params), params, "new graph"
+
+
 def read_dense(path: Path, params: dict[str, Any]) -> Any:
     """Load a vector index, memory-mapping flat storage where FAISS can, and set its search parameters."""
     import faiss
