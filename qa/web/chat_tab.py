@@ -170,7 +170,7 @@ def build_chat_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, examples,
                 color="publisher",
                 tooltip=["title", "publisher", "date", "source"],
                 label="When the sources were published",
-                x_title="Published",
+                x_title=" ",  # the dates say it
                 y_title="Relevance %",
                 y_lim=[0, 100],
                 x_axis_format="%-d %b %Y",
@@ -230,19 +230,21 @@ def build_chat_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, examples,
     def refresh():
         return index_summary(corpus_dir, index_dir), gr.update(choices=publishers(index_dir))
 
-    def from_link(request: gr.Request) -> str:
-        """The question of a `?q=...` link, else nothing."""
+    def from_link(request: gr.Request):
+        """The question of a `?q=...` link (left alone without one: the user may be typing already)."""
         params = getattr(request, "query_params", None) or {}
-        return " ".join(str(params.get("q") or "").split())[:2000]
+        linked = " ".join(str(params.get("q") or "").split())[:2000]
+        return (linked, linked) if linked else (gr.update(), "")
 
-    def ask_from_link(question: str, *rest):
-        if not question:
+    def ask_from_link(linked: str, *rest):
+        if not linked:
             return (gr.update(),) * len(outputs)
-        return ask(question, *rest)
+        return ask(linked, *rest)
 
+    link_question = gr.State("")
     demo.load(refresh, None, [info, sources], api_visibility="private")
-    demo.load(from_link, None, question, api_visibility="private", queue=False).then(
-        ask_from_link, inputs, outputs, api_visibility="private", concurrency_id="chat"
+    demo.load(from_link, None, [question, link_question], api_visibility="private", queue=False).then(
+        ask_from_link, [link_question, *inputs[1:]], outputs, api_visibility="private", concurrency_id="chat"
     ).then(None, js=scroll_js)
     return ChatTab(info=info, sources=sources)
 
@@ -256,6 +258,6 @@ def _prefer_recent_checkbox() -> gr.Checkbox | None:
     return gr.Checkbox(
         value=False,
         label="Prefer recent articles",
-        info="Newer articles rank higher (relevance halves its weight every year of age)",
+        info="Newer articles rank higher: one a year older than the newest counts three quarters",
         elem_id="prefer-recent",
     )

@@ -16,7 +16,7 @@ CSV_FIELDS = ["rank", "title", "source", "published", "file", "url", "score", "h
 def _md_text(text: str) -> str:
     """Text for Markdown: one line, Markdown's special characters escaped so article text stays text."""
     flat = " ".join(str(text or "").split())
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", flat)
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", flat)
 
 
 def question_link(question: str) -> str:
@@ -25,7 +25,7 @@ def question_link(question: str) -> str:
 
 
 def reply_markdown(reply: Reply) -> str:
-    """The answer, then each passage as a quote with its answer sentence in bold, numbered citations."""
+    """The answer, then numbered citations: each source with the sentence it answers with, quoted."""
     if not reply.passages:
         return f"**Q:** {_md_text(reply.question)}\n\n{_md_text(reply.notice or '')}\n"
     lines = [f"**Q:** {_md_text(reply.question)}", ""]
@@ -39,9 +39,7 @@ def reply_markdown(reply: Reply) -> str:
         origin = ", ".join(_md_text(x) for x in (p.source, p.published) if x)
         link = f"<{where}>" if re.match(r"https?://", where or "") else f"`{(where or '').replace('`', '')}`"
         lines.append(f"{rank}. **{_md_text(p.title or where)}** — {origin}{' — ' if origin else ''}{link}")
-        before, after = p.text[: p.highlight_start], p.text[p.highlight_end :]
-        quoted = f"{_md_text(before)} **{_md_text(p.highlight)}** {_md_text(after)}".strip()
-        lines.append(f"   > {quoted}")
+        lines.append(f"   > {_md_text(p.highlight)}")  # the sentence cited; the CSV and JSON have the passages
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

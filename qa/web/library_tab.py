@@ -238,7 +238,7 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
             remove_button = gr.Button(
                 "Remove this article…", visible=False, variant="secondary", size="sm", elem_id="remove"
             )
-            with gr.Group(visible=False, elem_id="confirm-remove") as confirm:
+            with gr.Column(visible=False, variant="panel", elem_id="confirm-remove") as confirm:
                 confirm_text = gr.HTML()
                 with gr.Row():
                     yes = gr.Button("Yes, move it to removed/", variant="stop", size="sm", elem_id="confirm-yes")
