@@ -80,7 +80,7 @@ def test_qa_eval_prints_every_mode_as_json_then_as_a_table_from_the_cache(beir, 
         assert set(row) == {"mode", "default", *METRICS, "p50_ms", "p95_ms"}
         assert all(0.0 <= row[m] <= 1.0 for m in METRICS)
         assert row["recall@100"] == 1.0  # 8 documents: every relevant one is retrieved
-        assert row["p95_ms"] >= row["p50_ms"] > 0
+        assert row["p95_ms"] >= row["p50_ms"] >= 0  # a lexical query on 8 documents can round to 0.0 ms
     by_mode = {r["mode"]: r for r in rows}
     assert by_mode["hybrid"]["ndcg@10"] >= 0.8
 
