@@ -121,7 +121,7 @@ def test_auth_and_queue_settings_come_from_the_environment(monkeypatch):
     assert auth_from_env() is None
 
 
-def test_serve_refuses_a_malformed_auth_setting_before_loading_anything(monkeypatch, tmp_path):
+def test_serve_refuses_a_malformed_auth_setting_before_building_an_index(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_AUTH", "no-password")
     result = _run("serve", "--corpus", tmp_path / "corpus", "--index", tmp_path / "index")
     assert result.exit_code == 1 and "QA_AUTH" in result.output
