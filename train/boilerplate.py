@@ -170,8 +170,28 @@ def train_publisher(data: Path, sources: set[str], line_model: dict) -> dict:
     return _fit(np.concatenate(X), np.concatenate(y), np.concatenate(w) * 100)
 
 
-def train(data: Path, sources: set[str], folds: int = 5) -> dict:
+# Signal groups for ablation (`--drop`): each group's features are zeroed before fitting.
+SIGNALS = {
+    "density": (
+        "log_words", "log_chars", "stop_share", "ends_sentence", "sentences_per_word", "commas_per_word",
+        "capital_share", "digit_share", "all_caps", "bullet", "separators", "one_or_two_words", "up_to_four_words",
+        "long_line", "in_block",
+    ),
+    "vocabulary": ("furniture_share", "furniture_any", "date_like", "time_like", "url_like", "copyright"),
+    "comments": ("comment_head", "comment_line", "after_comment_head"),
+    "context": (
+        "position", "win2_log_words", "win5_log_words", "win3_short_share", "win2_stop_share", "win2_furniture",
+        "prev_log_words", "next_log_words", "repeated_in_page",
+    ),
+    "run": ("in_run", "run_distance", "before_run", "after_run"),
+    "smoothing": tuple(STAGE2[1:]),  # the second model's view of the neighbours' scores
+}  # fmt: skip
+
+
+def train(data: Path, sources: set[str], folds: int = 5, drop: frozenset[str] = frozenset()) -> dict:
     X, y, groups, w = load(data, sources)
+    dropped = {name for group in drop for name in SIGNALS[group]}
+    X[:, [i for i, name in enumerate(FEATURES) if name in dropped]] = 0.0
     stage1 = _fit(X, y, w)
     # the second model learns from out-of-fold first-stage scores, as it will see them on unseen pages
     fold_of = groups % folds
@@ -180,6 +200,7 @@ def train(data: Path, sources: set[str], folds: int = 5) -> dict:
         m = _fit(X[fold_of != f], y[fold_of != f], w[fold_of != f])
         p_oof[fold_of == f] = _predict(m, X[fold_of == f])
     X2 = np.concatenate([stage2_features(p_oof[groups == g]) for g in np.unique(groups)])
+    X2[:, [i for i, name in enumerate(STAGE2) if name in dropped]] = 0.0
     y2 = np.concatenate([y[groups == g] for g in np.unique(groups)])
     w2 = np.concatenate([w[groups == g] for g in np.unique(groups)])
     stage2 = _fit(X2, y2, w2)
@@ -206,8 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--sources", default="readability,trafilatura")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--drop", default="", help=f"signal groups to leave out (ablation): {', '.join(SIGNALS)}")
     a = ap.parse_args(argv)
-    model = train(a.data, set(a.sources.split(",")))
+    drop = frozenset(g for g in a.drop.split(",") if g)
+    if drop - set(SIGNALS):
+        ap.error(f"unknown signal group(s): {', '.join(sorted(drop - set(SIGNALS)))}")
+    model = train(a.data, set(a.sources.split(",")), drop=drop)
+    if drop:
+        model["dropped"] = sorted(drop)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {a.out} ({model['lines']} lines from {', '.join(model['trained_on'])})")

@@ -65,6 +65,8 @@ def collect(name: str, folder: Path, split: str, depth: int = 100) -> list[dict]
     embedder = get_embedder(config.model)
     retriever = Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)
     memo = _QueryMemo(embedder)
+    texts = list(dataset.queries.values())
+    memo.memo.update(zip(texts, embedder.encode(texts), strict=True))  # batched: far faster than one by one
     retriever.embedder = memo
     index = retriever.index
     options = SearchOptions(k=depth, per_article=True)

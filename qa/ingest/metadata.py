@@ -45,13 +45,27 @@ TITLE_FEATURES = (
     "ends_period",
     "after_short_line",
     "title_case",
+    "credit_words",
+    "dek_follows",
+    "title_like_before",
 )
+_CREDIT = re.compile(r"\b(?:photo|photograph|image|getty|reuters|ap|afp|credit|courtesy|illustration|file)\b|/", re.I)
 _BREADCRUMB = re.compile(r"\s+(?:»|>>|>|/|›|→)\s+")
 _BYLINE = re.compile(r"^(?:by|written by|posted by|author|words by)\b", re.IGNORECASE)
 
 
 def _content_words(text: str) -> list[str]:
     return [w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP and len(w) > 2]
+
+
+def _dek_like(text: str) -> bool:
+    """A standfirst: one or two sentences of summary under a headline."""
+    return 10 <= len(text.split()) <= 45 and text.rstrip()[-1:] in '.!?"”'
+
+
+def _title_like(text: str) -> bool:
+    n = len(text.split())
+    return 4 <= n <= 20 and text.rstrip()[-1:] not in ".:,;" and not _BYLINE.match(text)
 
 
 def headline_text(text: str) -> str:
@@ -74,7 +88,8 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
     lead = set(w for i in body_idx[:3] for w in _content_words(lines[i].text))
     counts = Counter(line.text.lower() for line in lines)
     idx, rows = [], []
-    meta_line = [(bool(parse_date(x.text)) and len(x.text) < 120) or bool(_BYLINE.match(x.text)) for x in lines]
+    last = min(n, first + 12)  # candidates end 8 lines into the body; a byline or date may follow them
+    meta_line = [(len(x.text) < 120 and bool(parse_date(x.text))) or bool(_BYLINE.match(x.text)) for x in lines[:last]]
     for i, line in enumerate(lines):
         text = headline_text(line.text)
         toks = _WORD.findall(text)
@@ -110,6 +125,9 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 float(text.endswith(".")),
                 float(i > 0 and len(lines[i - 1].text.split()) <= 3),
                 float(len(toks) >= 3 and sum(t[0].isupper() for t in toks) / len(toks) > 0.7),
+                float(bool(_CREDIT.search(text))),
+                float(i + 1 < n and _dek_like(lines[i + 1].text)),
+                float(i > 0 and _title_like(lines[i - 1].text)),
             )
         )
         idx.append(i)

@@ -155,13 +155,21 @@ def publisher_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[str
             )
         )
         names.append(name)
-    keys = [f" {n.lower()} " for n in names]
-    lines_of = np.array([r[0] for r in rows])
-    extra = []
-    for key in keys:  # "BBC" inside "BBC News": a fragment of a longer name, or its short form
-        inside = [lines_of[j] for j, other in enumerate(keys) if len(other) > len(key) and key in other]
-        holds = [lines_of[j] for j, other in enumerate(keys) if len(other) < len(key) and other in key]
-        extra.append((max(inside, default=0.0), max(holds, default=0.0), math.log1p(len(key) - 2)))
+    keys = [n.lower().split() for n in names]
+    lines_of = [r[0] for r in rows]
+    by_key = {" ".join(k): lines_of[j] for j, k in enumerate(keys)}
+    inside_of: dict[str, float] = {}  # a name -> the most lines of a longer name holding it
+    holds_of = []
+    for j, words in enumerate(keys):  # "BBC" inside "BBC News": a fragment of a longer name, or its short form
+        parts = {" ".join(words[a:b]) for a in range(len(words)) for b in range(a + 1, len(words) + 1)}
+        parts.discard(" ".join(words))
+        holds_of.append(max((by_key[x] for x in parts if x in by_key), default=0.0))
+        for x in parts:
+            inside_of[x] = max(inside_of.get(x, 0.0), lines_of[j])
+    extra = [
+        (inside_of.get(" ".join(words), 0.0), holds_of[j], math.log1p(len(" ".join(words))))
+        for j, words in enumerate(keys)
+    ]
     return names, np.concatenate([np.array(rows, dtype=float), np.array(extra, dtype=float)], axis=1)
 
 
