@@ -46,8 +46,6 @@ TITLE_FEATURES = (
     "after_short_line",
     "title_case",
     "credit_words",
-    "dek_follows",
-    "title_like_before",
 )
 _CREDIT = re.compile(r"\b(?:photo|photograph|image|getty|reuters|ap|afp|credit|courtesy|illustration|file)\b|/", re.I)
 _BREADCRUMB = re.compile(r"\s+(?:»|>>|>|/|›|→)\s+")
@@ -56,16 +54,6 @@ _BYLINE = re.compile(r"^(?:by|written by|posted by|author|words by)\b", re.IGNOR
 
 def _content_words(text: str) -> list[str]:
     return [w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP and len(w) > 2]
-
-
-def _dek_like(text: str) -> bool:
-    """A standfirst: one or two sentences of summary under a headline."""
-    return 10 <= len(text.split()) <= 45 and text.rstrip()[-1:] in '.!?"”'
-
-
-def _title_like(text: str) -> bool:
-    n = len(text.split())
-    return 4 <= n <= 20 and text.rstrip()[-1:] not in ".:,;" and not _BYLINE.match(text)
 
 
 def headline_text(text: str) -> str:
@@ -126,8 +114,6 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 float(i > 0 and len(lines[i - 1].text.split()) <= 3),
                 float(len(toks) >= 3 and sum(t[0].isupper() for t in toks) / len(toks) > 0.7),
                 float(bool(_CREDIT.search(text))),
-                float(i + 1 < n and _dek_like(lines[i + 1].text)),
-                float(i > 0 and _title_like(lines[i - 1].text)),
             )
         )
         idx.append(i)
