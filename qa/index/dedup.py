@@ -1,5 +1,9 @@
 """Near-duplicate articles (the same wire story on many sites) by MinHash over word shingles.
 
+Only cleaned article text is compared (`Article.text`, after `qa.ingest` removed menus, footers and the
+other furniture a site prints on every page), so two different stories of one site are not taken for
+copies of each other because they share that furniture.
+
 Each article's text becomes a set of 5-word shingles; a MinHash signature of `NUM_PERM` values
 estimates the Jaccard similarity of two such sets (the fraction of equal values). LSH banding
 (`BANDS` bands of `ROWS` values) finds candidate pairs without comparing every pair; a candidate is
@@ -105,6 +109,7 @@ class NearDuplicates:
         self.threshold = threshold
         self._buckets: dict[int, int] = {}  # band key -> first key of an article with that band
         self._signatures: dict[int, Signature] = {}
+        self.last_similarity = 0.0  # estimated Jaccard similarity of the last match found (why it was folded)
 
     def match(self, key: int, text: str, signature: Signature | None = None) -> tuple[int | None, Signature]:
         """(key of an earlier article that `text` nearly duplicates, else None, and the text's signature).
@@ -122,6 +127,7 @@ class NearDuplicates:
             if score >= best_score:
                 best, best_score = candidate, score
         if best is not None:
+            self.last_similarity = best_score
             return best, signature
         self._signatures[key] = signature
         for band in bands:

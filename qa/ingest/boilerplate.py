@@ -35,7 +35,7 @@ import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("models") / "boilerplate.json"
 
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
     he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
@@ -45,7 +45,7 @@ _STOP = frozenset(
     also said says may might must shall one two it's i'm we're they're don't""".split()  # noqa: SIM905
 )
 # Words that mark page furniture on any site (menus, sharing, accounts, legal, ads, comments).
-_FURNITURE = frozenset(
+FURNITURE_WORDS = frozenset(
     """share shares shared tweet pin email print facebook twitter linkedin instagram youtube whatsapp reddit
     pinterest telegram subscribe subscribed subscription subscriptions newsletter newsletters sign login log
     logout register account cookie cookies privacy policy terms conditions copyright rights reserved
@@ -56,7 +56,7 @@ _FURNITURE = frozenset(
     apps rss sitemap donate support membership premium offer free trial cancel close toggle accept settings
     preferences permalink posted edit opens tab window""".split()  # noqa: SIM905
 )
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _SENT_END = re.compile(r"[.!?…][\"'”’)\]]*(?:\s|$)")
 _SEPARATORS = re.compile(r"[|•·»«►▸→/]|\s-\s")
 _URLISH = re.compile(r"https?://|www\.|\.com\b|\.org\b|@\w|\b\S+@\S+\.\w+")
@@ -177,11 +177,11 @@ def line_features(lines: list[Line]) -> np.ndarray:
     repeated = np.zeros(n)
     for i, line in enumerate(lines):
         text = line.text
-        toks = _WORD.findall(text)
+        toks = WORD.findall(text)
         n_words = len(toks)
         lower = [t.lower() for t in toks]
-        n_stop = sum(t in _STOP for t in lower)
-        n_furn = sum(t in _FURNITURE for t in lower)
+        n_stop = sum(t in STOP_WORDS for t in lower)
+        n_furn = sum(t in FURNITURE_WORDS for t in lower)
         letters = sum(c.isalpha() for c in text)
         local[i] = (
             math.log1p(n_words),
@@ -328,7 +328,7 @@ def body_mask(lines: list[Line], p: np.ndarray, threshold: float = 0.5) -> np.nd
     for a, b in itertools.pairwise(kept):
         if 1 < b - a <= MAX_GAP + 1:
             for i in range(a + 1, b):
-                toks = [t.lower() for t in _WORD.findall(lines[i].text)]
-                furniture = any(t in _FURNITURE for t in toks) or _COMMENT_HEAD.search(lines[i].text)
+                toks = [t.lower() for t in WORD.findall(lines[i].text)]
+                furniture = any(t in FURNITURE_WORDS for t in toks) or _COMMENT_HEAD.search(lines[i].text)
                 keep[i] = p[i] >= GAP_FLOOR and not furniture
     return keep

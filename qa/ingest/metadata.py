@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .boilerplate import _FURNITURE, _STOP, _WORD, Line, LineModel, default_model
+from .boilerplate import FURNITURE_WORDS, STOP_WORDS, WORD, Line, LineModel, default_model
 from .dates import parse_date
 
 TITLE_FEATURES = (
@@ -53,7 +53,7 @@ _BYLINE = re.compile(r"^(?:by|written by|posted by|author|words by)\b", re.IGNOR
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP and len(w) > 2]
+    return [w for w in (t.lower() for t in WORD.findall(text)) if w not in STOP_WORDS and len(w) > 2]
 
 
 def headline_text(text: str) -> str:
@@ -80,7 +80,7 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
     meta_line = [(len(x.text) < 120 and bool(parse_date(x.text))) or bool(_BYLINE.match(x.text)) for x in lines[:last]]
     for i, line in enumerate(lines):
         text = headline_text(line.text)
-        toks = _WORD.findall(text)
+        toks = WORD.findall(text)
         if not 2 <= len(toks) <= 30 or len(text) > 250:
             continue
         if i > first + 8:
@@ -95,7 +95,7 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 math.log1p(len(toks)),
                 sum(t[0].isupper() for t in toks) / len(toks),
                 float(text[-1] in ".!,;:"),
-                sum(t in _FURNITURE for t in lower) / len(toks),
+                sum(t in FURNITURE_WORDS for t in lower) / len(toks),
                 float(parse_date(text) is not None),
                 float(bool(_BYLINE.match(text))),
                 sum(w in body_words for w in content) / len(content) if content else 0.0,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .boilerplate import _FURNITURE, _STOP, Line, LineModel, default_model
+from .boilerplate import FURNITURE_WORDS, STOP_WORDS, Line, LineModel, default_model
 
 PUBLISHER_FEATURES = (
     "log_lines",
@@ -84,7 +84,7 @@ def _tidy(name: str) -> str:
 
 def _generic(name: str) -> bool:
     words = [w.lower().replace("’", "'").strip(".'") for w in name.split()]
-    return all(w in _GENERIC or w in _STOP or w in _FURNITURE or w.isdigit() for w in words)
+    return all(w in _GENERIC or w in STOP_WORDS or w in FURNITURE_WORDS or w.isdigit() for w in words)
 
 
 def _trim_generic(span: str) -> str:
