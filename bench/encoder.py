@@ -131,12 +131,13 @@ def query_encoding(models: list[str], n_queries: int, runs: int) -> dict[str, di
     }
 
 
-def scifact_dense_ndcg(model: str) -> float:
-    """Dense-only nDCG@10 on the SciFact test split (`qa eval`'s cached index of the dataset)."""
+def scifact_ndcg(model: str) -> dict[str, float]:
+    """nDCG@10 on the SciFact test split, dense only and hybrid (`qa eval`'s cached index of the dataset)."""
     from qa.eval import build_config, cached_index, evaluate_modes, load_dataset
     from qa.search.retriever import Retriever
 
     dataset = load_dataset(SCIFACT.parent, "test")
     embedder = Embedder(model)
     retriever = Retriever(load_index(cached_index(dataset, build_config(model), embedder=embedder)), embedder)
-    return float(evaluate_modes(retriever, dataset, ["dense"])[0].metrics["ndcg@10"])
+    results = evaluate_modes(retriever, dataset, ["dense", "hybrid"])
+    return {r.mode: float(r.metrics["ndcg@10"]) for r in results}
