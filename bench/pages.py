@@ -137,16 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baselines", action="store_true", help="skip the raw and trafilatura baselines")
     ap.add_argument("--no-html", action="store_true", help="score the text scrapes only")
     ap.add_argument("--out", type=Path, help="write the outputs here as OUT/txt/<id>.json and OUT/html/<id>.json")
+    ap.add_argument("--limit", type=int, help="score only every page up to this many of each source (a smoke run)")
     a = ap.parse_args(argv)
     S = _score_module(a.data)
     truth = [json.loads(x) for x in (a.data / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    if a.limit:
+        truth = [t for s in SOURCES for t in [t for t in truth if t["source_dataset"] == s][: a.limit]]
     model = LineModel.from_dict(json.loads(a.model.read_text(encoding="utf-8"))) if a.model else None
     clean_txt("warm-up line\n\nAnother line of text for the model to load.", model)
 
     txt = {t["id"]: (a.data / "txt" / f"{t['id']}.txt").read_text(encoding="utf-8") for t in truth}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     outputs = {"txt": {pid: clean_txt(raw, model) for pid, raw in txt.items()}}
-    txt_seconds = time.perf_counter() - started
+    txt_seconds, txt_cpu = time.perf_counter() - started, time.process_time() - cpu
     baselines: dict[str, dict[str, dict]] = {}
     if not a.no_baselines:
         baselines["raw txt"] = {pid: {"text": raw} for pid, raw in txt.items()}
@@ -174,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         subset = [t for t in truth if source is None or SOURCES[t["source_dataset"]] == source]
         heading = f"{'all pages' if source is None else source + ' pages'} ({len(subset)})"
         print_table(heading, {label: score(S, subset, results[k]) for k, label in columns.items() if k in results})
-    print(f"\ntext cleaning: {len(txt) / txt_seconds:.0f} pages/s ({txt_seconds:.1f} s for {len(txt)} pages, one core)")
+    words = statistics.mean(len(o["text"].split()) for o in outputs["txt"].values())
+    print(
+        f"\ntext cleaning: {len(txt) / txt_cpu:.0f} pages/s of CPU time, {len(txt) / txt_seconds:.0f} pages/s of wall "
+        f"time ({len(txt)} pages of {statistics.mean(map(len, txt.values())) / 1000:.1f}k characters on average, "
+        f"{words:.0f} words each once cleaned)"
+    )
     if "html" in outputs:
         print(f"HTML extraction + cleaning: {len(html) / html_seconds:.0f} pages/s")
     failed = []
