@@ -27,6 +27,8 @@ from .search.options import MODES, SearchOptions
 from .search.retriever import Retriever
 
 METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10")
+# For datasets with `answers.jsonl` (SQuAD style): the top passage of `retrieve` against the gold answers.
+ANSWER_METRICS = ("top1", "highlight_holds", "span_em", "span_f1")
 DEPTH = 100  # documents retrieved per query (enough for Recall@100)
 
 
@@ -39,6 +41,7 @@ class Dataset:
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
     fingerprint: str  # sha256 of corpus.jsonl
+    answers: dict[str, list[str]] = field(default_factory=dict)  # query id -> gold answer texts, when known
 
 
 @dataclass
@@ -49,6 +52,7 @@ class ModeResult:
     p50_ms: float
     p95_ms: float
     options: dict[str, Any] = field(default_factory=dict)
+    answer_metrics: dict[str, float] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class ModeResult:
             **{m: round(self.metrics[m], 4) for m in METRICS},
             "p50_ms": round(self.p50_ms, 1),
             "p95_ms": round(self.p95_ms, 1),
+            **{m: round(v, 4) for m, v in self.answer_metrics.items()},
         }
 
 
@@ -94,7 +99,13 @@ def load_dataset(directory: Path | str, split: str = "test") -> Dataset:
     if not queries:
         raise ValueError(f"no query of {queries_path} has a judgement in {qrels_path}")
     fingerprint = hashlib.sha256(corpus_path.read_bytes()).hexdigest()
-    return Dataset(directory.name, articles, queries, {q: qrels[q] for q in queries}, fingerprint)
+    answers_path = directory / "answers.jsonl"
+    answers = (
+        {str(a["_id"]): list(a["answers"]) for a in _read_jsonl(answers_path) if str(a["_id"]) in queries}
+        if answers_path.is_file()
+        else {}
+    )
+    return Dataset(directory.name, articles, queries, {q: qrels[q] for q in queries}, fingerprint, answers)
 
 
 def _safe(name: str) -> str:
@@ -152,6 +163,30 @@ def run_queries(
     return run, latencies
 
 
+def evaluate_answers(retriever: Retriever, dataset: Dataset, options: SearchOptions) -> dict[str, float]:
+    """Top-1 passage accuracy, the top passage's highlight holds a gold answer, and its short answer's EM / F1.
+
+    Over every query with gold answers, through `Retriever.search` (what `qa.retrieve` returns).
+    """
+    from .search.answer_metrics import exact_match, f1_score, holds_answer
+
+    options = replace(options, k=1)
+    totals = dict.fromkeys(ANSWER_METRICS, 0.0)
+    judged = [qid for qid in dataset.queries if dataset.answers.get(qid)]
+    for qid in judged:
+        golds = dataset.answers[qid]
+        top = retriever.search(dataset.queries[qid], options=options)
+        if not top:
+            continue
+        p = top[0]
+        totals["top1"] += float(dataset.qrels[qid].get(p.article_id, 0) > 0)
+        totals["highlight_holds"] += holds_answer(p.highlight, golds)
+        answer = getattr(p, "answer", "") or ""
+        totals["span_em"] += exact_match(answer, golds)
+        totals["span_f1"] += f1_score(answer, golds)
+    return {m: v / max(len(judged), 1) for m, v in totals.items()}
+
+
 def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
     """nDCG@10, Recall@10, Recall@100 and MRR@10 from ranx (queries with no result score 0)."""
     from ranx import Qrels, Run, evaluate
@@ -187,6 +222,7 @@ def evaluate_modes(
                 p50_ms=float(np.percentile(ms, 50)),
                 p95_ms=float(np.percentile(ms, 95)),
                 options={k: v for k, v in asdict(options).items() if getattr(defaults, k) != v},
+                answer_metrics=evaluate_answers(retriever, dataset, options) if dataset.answers else {},
             )
         )
     return results
@@ -194,12 +230,20 @@ def evaluate_modes(
 
 def format_table(results: Sequence[ModeResult]) -> str:
     """A Markdown table, one row per mode; the default configuration is marked with *."""
+    answers = any(r.answer_metrics for r in results)
     header = "| mode | nDCG@10 | R@10 | R@100 | MRR@10 | p50 ms | p95 ms |"
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|"]
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if answers:
+        header += " top-1 | highlight holds answer | span EM | span F1 |"
+        rule += "---:|---:|---:|---:|"
+    lines = [header, rule]
     for r in results:
         values = " | ".join(f"{r.metrics[m]:.4f}" for m in METRICS)
         name = f"{r.mode} *" if r.default else r.mode
-        lines.append(f"| {name} | {values} | {r.p50_ms:.1f} | {r.p95_ms:.1f} |")
+        line = f"| {name} | {values} | {r.p50_ms:.1f} | {r.p95_ms:.1f} |"
+        if answers:
+            line += " " + " | ".join(f"{r.answer_metrics.get(m, 0.0):.4f}" for m in ANSWER_METRICS) + " |"
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -51,6 +51,9 @@ class Passage:
     highlight: str  # the sentence of `text` that best answers the question
     highlight_start: int = 0  # character span of `highlight` inside `text`
     highlight_end: int = 0
+    answer: str = ""  # the short answer inside the highlight ("" when nothing fits)
+    answer_start: int = 0  # character span of `answer` inside `text`
+    answer_end: int = 0
     url: str | None = None
     start: int = 0  # character span of `text` inside the article's clean text
     end: int = 0

@@ -1,4 +1,9 @@
-"""Pick the sentence of a passage that best answers the question (extractive, no generation)."""
+"""Pick the sentence of a passage that best answers the question (extractive, no generation).
+
+`best_sentence` uses the learned model of `answers.py` (trained on SQuAD, see train/answers.py);
+`overlap_best_sentence` is the earlier hand-tuned rule (IDF-weighted overlap, density, answer-type bonus),
+kept as the baseline the model is measured against.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from ..index.lexical import stem_words
 from ..text import sentence_spans
+from .answers import score_sentences as learned_scores
+from .features import QuestionInfo, terms
 
 _NUMBER = re.compile(r"\d")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
@@ -33,8 +40,8 @@ _ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ANSWER_TYPE_BONUS = 0.15
 
 
-def score_sentences(question: str, text: str, idf: Mapping[str, float] | None = None) -> list[tuple[float, int, int]]:
-    """(score, start, end) for each sentence of `text`: idf-weighted share of the question's terms."""
+def overlap_scores(question: str, text: str, idf: Mapping[str, float] | None = None) -> list[tuple[float, int, int]]:
+    """(score, start, end) for each sentence of `text`: idf-weighted share of the question's terms (the baseline)."""
     q_terms = set(stem_words(question))
     weights = {t: (idf or {}).get(t, 1.0) or 1.0 for t in q_terms}
     total = sum(weights.values()) or 1.0
@@ -51,14 +58,42 @@ def score_sentences(question: str, text: str, idf: Mapping[str, float] | None = 
     return scored
 
 
-def best_sentence(
+def overlap_best_sentence(
     question: str, text: str, idf: Mapping[str, float] | None = None, dense_scores: Sequence[float] | None = None
 ) -> tuple[int, int]:
-    """Span of the best-answering sentence of `text` (the first one when nothing matches)."""
-    scored = score_sentences(question, text, idf)
+    """The baseline's span of the best-answering sentence of `text` (the first one when nothing matches)."""
+    scored = overlap_scores(question, text, idf)
     if not scored:
         return 0, len(text)
     if dense_scores is not None and len(dense_scores) == len(scored):
         scored = [(s + d, a, b) for (s, a, b), d in zip(scored, dense_scores, strict=True)]
+    best = max(scored, key=lambda item: item[0])
+    return best[1], best[2]
+
+
+def score_sentences(
+    question: str | QuestionInfo,
+    text: str,
+    idf: Mapping[str, float] | None = None,
+    dense_scores: Sequence[float] | None = None,
+) -> list[tuple[float, int, int]]:
+    """(score, start, end) for each sentence of `text` under the learned model (higher answers better)."""
+    q = question if isinstance(question, QuestionInfo) else QuestionInfo(question, idf)
+    return learned_scores(q, text, dense_scores)
+
+
+def best_sentence(
+    question: str | QuestionInfo,
+    text: str,
+    idf: Mapping[str, float] | None = None,
+    dense_scores: Sequence[float] | None = None,
+) -> tuple[int, int]:
+    """Span of the best-answering sentence of `text`; the first sentence when none shares a word with the question."""
+    q = question if isinstance(question, QuestionInfo) else QuestionInfo(question, idf)
+    scored = learned_scores(q, text, dense_scores)
+    if not scored:
+        return 0, len(text)
+    if not any(term in q.term_set for _, a, b in scored for term in terms(text[a:b])):
+        return scored[0][1], scored[0][2]
     best = max(scored, key=lambda item: item[0])
     return best[1], best[2]
