@@ -31,7 +31,7 @@ def make_article(
     raw_text: str,
     meta: dict[str, str],
     *,
-    scraped: bool = True,
+    scraped: bool | None = True,
     html: bool | None = None,
     furniture=None,
 ) -> Article:

@@ -311,6 +311,13 @@ def default_model() -> LineModel:
     return LineModel.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
 
 
+def looks_scraped(lines: list[Line]) -> bool:
+    """Whether text looks like a page saved line by line (menus and all) rather than an extracted article:
+    many lines, and a good share of them one to four words long."""
+    short = sum(len(line.text.split()) <= 4 for line in lines)
+    return len(lines) >= 8 and short >= 0.3 * len(lines)
+
+
 MAX_GAP = 6  # lines between two article lines that are kept as part of the article ...
 GAP_FLOOR = 0.1  # ... unless the model gives a line less than this
 

@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..text import normalize_space, sentence_spans
-from .boilerplate import LineModel, body_mask, default_model, page_lines
+from .boilerplate import LineModel, body_mask, default_model, looks_scraped, page_lines
 from .dates import parse_date
 from .metadata import find_date, find_title, headline_text
 from .publisher import find_publisher
@@ -123,7 +125,7 @@ def clean_page(
     source: str = "",
     published: str | None = None,
     *,
-    scraped: bool = True,
+    scraped: bool | None = True,
     furniture: Callable[[str], bool] | None = None,
     model: LineModel | None = None,
 ) -> CleanPage:
@@ -131,10 +133,11 @@ def clean_page(
 
     `scraped` text (a page saved line by line, with its menus and footers) first goes through the line
     classifier of `qa.ingest.boilerplate`, and title, date and publisher are read from the whole page
-    (`qa.ingest.metadata`); text an extractor already cleaned (trafilatura's output) skips that step.
+    (`qa.ingest.metadata`); text an extractor already cleaned (trafilatura's output) skips that step, and
+    `scraped=None` decides by the text's shape (`looks_scraped`).
     `furniture` tells the lines that recur across the files of the same site (`qa.ingest.recurrence`).
     """
-    if scraped:
+    if scraped or (scraped is None and looks_scraped(page_lines(raw))):
         raw, title, source, published = _classify_lines(raw, title, source, published, furniture, model)
     lines = [normalize_space(line) for line in raw.split("\n")]
     paragraphs: list[str] = []
@@ -192,6 +195,8 @@ def _classify_lines(raw, title, source, published, furniture, model):
     model = model or default_model()
     p = model.predict(lines)
     keep = body_mask(lines, p, model.threshold)
+    if not keep.any():  # a short story among much furniture: its most article-like prose lines
+        keep = (p >= p.max() / 2) & np.array([len(line.text.split()) >= _MIN_PROSE_WORDS for line in lines])
     if not keep.any():
         return raw, title, source, published  # nothing looks like an article: leave it to the rules
     title_at = find_title(lines, p, model)

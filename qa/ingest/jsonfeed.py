@@ -4,7 +4,7 @@ A record's text is the first of `TEXT_KEYS` it has; its metadata the first of th
 publisher and URL keys. news-please's fields are among them (``maintext``, ``title``, ``date_publish``,
 ``source_domain``, ``url``, and ``headline``, ``authors``, ``description``). A crawler's ``maintext`` is
 already the article, so it skips the scraped-page line classifier; a ``text``/``body``/``content``
-field is taken as a scrape and classified (a clean article passes through it unchanged).
+field goes through it when it looks like a whole page saved line by line (`boilerplate.looks_scraped`).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def record_article(record: Any, article_id: str, rel_path: str, furniture=None) 
         "date": first_value(record, DATE_KEYS)[1],
         "url": first_value(record, URL_KEYS)[1],
     }
-    return make_article(article_id, rel_path, text, meta, scraped=key not in _CLEAN_TEXT_KEYS, furniture=furniture)
+    scraped = False if key in _CLEAN_TEXT_KEYS else None  # a scraper's text field: classified if it looks scraped
+    return make_article(article_id, rel_path, text, meta, scraped=scraped, furniture=furniture)
 
 
 def json_reason(exc: Exception) -> str:

@@ -115,3 +115,19 @@ def test_news_please_records(tmp_path):
     assert "rusted through" in a.text  # maintext, not the description
     b = by_id["np.jsonl:1"]
     assert (b.title, b.published) == ("Northport beat the leaders", "2021-06-01")
+
+
+def test_json_text_is_classified_only_when_it_looks_like_a_whole_scraped_page(tmp_path):
+    clean = "Bridge to close\n\nIt will close in spring.\n\nBuses may still cross.\n\nA ferry starts in April."
+    scraped = "\n\n".join(
+        ["Home", "News", "Sport", "Weather", "Sign in", "Subscribe", BODY_A, BODY_B, "Share", "Tweet", "Email"]
+    )
+    (tmp_path / "feed.jsonl").write_text(
+        json.dumps({"title": "Short", "text": clean}) + "\n" + json.dumps({"title": "Page", "text": scraped}) + "\n",
+        encoding="utf-8",
+    )
+    (short, page), skipped = load_articles(tmp_path)
+    assert skipped == []
+    assert short.text == clean  # an extracted article, short lines and all, is left whole
+    assert "rusted through" in page.text and "eleven matches" in page.text
+    assert "Subscribe" not in page.text and "Weather" not in page.text
