@@ -213,7 +213,7 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
 
     gr.HTML(
         "<div class='qa-muted'>Every article the chat answers from. Click a row to read the article; "
-        "click a column title to sort.</div>"
+        "sort or filter a column from its ⋮ menu.</div>"
     )
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=480):
@@ -253,7 +253,7 @@ def build_library_tab(demo: gr.Blocks, corpus_dir: Path, index_dir: Path, policy
                     file_count="multiple",
                     label="Article files, or a .zip of them",
                     elem_id="upload-files",
-                    height=140,
+                    height=180,
                     visible=off is None,
                 )
                 gr.HTML(f"<div class='qa-muted'>Read: {esc(accepted_list())}.</div>", elem_id="upload-formats")

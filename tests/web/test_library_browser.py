@@ -140,6 +140,19 @@ def test_upload_a_zip_of_three_and_ask_about_a_month(page, library_app, tmp_path
         assert f"Added uploads/Vardo-festival/{name} (1 article)" in result
         assert (corpus / "uploads" / "Vardo-festival" / name).is_file()
     wait_for_title(page, MARCH_TITLE)
+    # Newest first by default; a column's menu sorts it.
+    dates = [d for d in page.locator("#library-table [role=gridcell][data-col='2']").all_inner_texts() if d[:2] == "20"]
+    assert dates[0] == "2019-05-11" and dates == sorted(dates, reverse=True), dates
+    titles = library_titles(page)
+    first = min(titles, key=str.lower)
+    assert titles[0] != first  # newest first is not alphabetical here, so the sort has something to do
+    header = page.locator("#library-table [role=columnheader]").first
+    header.hover()
+    header.locator(".cell-menu-button").click(force=True)
+    page.get_by_text("Sort ascending").click()
+    page.wait_for_function(
+        "([sel, first]) => document.querySelector(sel).innerText.trim() === first", arg=[TITLE_CELLS, first]
+    )
     per_month = page.locator("#per-month")
     per_month.locator("svg, canvas").first.wait_for()
     page.screenshot(path=str(artifacts_dir / "library-zip-added.png"), full_page=True)
@@ -163,6 +176,14 @@ def test_upload_a_zip_of_three_and_ask_about_a_month(page, library_app, tmp_path
     # Without the month the best-matching (January) article comes first: the range did the work.
     ask(page, "How many visitors came to the Vardo harbour festival?")
     assert latest_cards(page).first.locator(".qa-title").inner_text() != MARCH_TITLE
+
+    # A year: every source is from 2019, and the timeline spreads them over the months (the README's picture).
+    ask(page, "How many visitors came to the Vardo harbour festival in 2019?")
+    assert "Searched only articles from 2019" in page.locator("#chat .qa-when").last.inner_text()
+    dates = latest_cards(page).locator(".qa-date").all_inner_texts()
+    assert len(dates) >= 3 and all(d.endswith("2019") for d in dates)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts_dir / "library-year-question.png"))
 
 
 def test_read_and_remove_an_article(page, library_app, artifacts_dir):
