@@ -169,3 +169,20 @@ def test_gzip_articles_are_accepted_only_around_a_readable_format(place):
     outcome = save_uploads([good, bad], corpus)
     assert outcome.saved == [f"{UPLOADS}/crawl.warc.gz"]
     assert outcome.refused[0][0] == "tool.exe.gz" and ".warc.gz" in outcome.refused[0][1]
+
+
+def test_launch_turns_uploads_off_beyond_loopback_without_sign_in(tmp_path, monkeypatch):
+    from qa.web.app import build_app, launch
+
+    monkeypatch.delenv("QA_ALLOW_UPLOADS", raising=False)
+    assert build_app(tmp_path, tmp_path / "index").upload_policy.refusal() is not None  # off by default
+    demo = build_app(tmp_path, tmp_path / "index", allow_uploads=True)
+    launched = {}
+    monkeypatch.setattr(demo, "launch", lambda **kwargs: launched.update(kwargs))
+    launch(demo, host="0.0.0.0", port=1)
+    assert "QA_AUTH" in demo.upload_policy.refusal()
+    assert launched["max_file_size"] == UploadLimits().max_total_bytes
+    launch(demo, host="0.0.0.0", port=1, auth=("user", "secret"))
+    assert demo.upload_policy.refusal() is None
+    launch(demo, host="127.0.0.1", port=1)
+    assert demo.upload_policy.refusal() is None
