@@ -148,9 +148,15 @@ def test_rebuild_action_takes_no_input(app_url):
     assert rebuild_buttons
     rebuild_events = [d for d in config["dependencies"] if any(t[0] in rebuild_buttons for t in d["targets"])]
     assert rebuild_events and all(d["inputs"] == [] for d in rebuild_events)
-    for dependency in config["dependencies"]:  # and no input component is a file or path picker
+    # No input component is a path picker; the one file input is the Library's upload box (files the browser
+    # sends, checked and saved under <corpus>/uploads/ by qa.web.uploads, and only when uploads are allowed).
+    for dependency in config["dependencies"]:
         for component_id in dependency["inputs"]:
-            assert by_id[component_id]["type"] not in ("file", "fileexplorer", "uploadbutton", "image")
+            component = by_id[component_id]
+            assert component["type"] not in ("fileexplorer", "uploadbutton", "image")
+            if component["type"] == "file":
+                assert component["props"].get("elem_id") == "upload-files"
+                assert component["props"].get("visible") is False  # this app was not started with uploads on
 
 
 @pytest.mark.slow
