@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from ..text import sentence_spans
 from .features import QuestionInfo, sentence_features
-from .linear import load_model
+from .linear import has_variant, load_model
 
 MODEL = "answer_sentence"
 
@@ -26,9 +26,12 @@ def score_sentences(
     if not spans:
         return []
     use_dense = dense is not None and len(dense) == len(spans)
-    model = load_model(MODEL, "dense" if use_dense else "lexical")
+    model = load_model(MODEL, "dense" if use_dense and has_variant(MODEL, "dense") else "lexical")
     rows = sentence_features(q, [text[a:b] for a, b in spans], dense if use_dense else None)
-    return [(s, a, b) for s, (a, b) in zip(model.scores(rows), spans, strict=True)]
+    scores = model.scores(rows)
+    if use_dense and "dense" not in model.weights:  # no dense variant packaged: add the similarities
+        scores = [s + float(d) for s, d in zip(scores, dense, strict=True)]
+    return [(s, a, b) for s, (a, b) in zip(scores, spans, strict=True)]
 
 
 def answer_sentence(

@@ -51,3 +51,9 @@ def load_model(name: str, variant: str | None = None) -> LinearModel:
     """A packaged model from qa/search/models/<name>.json (a file may hold several variants by key)."""
     data = json.loads((MODEL_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return LinearModel.from_json(data[variant] if variant else data)
+
+
+@lru_cache(maxsize=16)
+def has_variant(name: str, variant: str) -> bool:
+    data = json.loads((MODEL_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return variant in data
