@@ -136,6 +136,8 @@ def build(
     click.echo(report.summary())
     for skipped in report.skipped:
         click.echo(f"  skipped {skipped}", err=True)
+    for folded in report.folded:
+        click.echo(f"  folded {folded}")
     click.echo(f"Index: {index_dir}")
 
 

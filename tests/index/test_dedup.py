@@ -117,12 +117,20 @@ def test_build_indexes_one_copy_and_lists_the_others_as_also_published_by(
     report = build_hash_index(corpus_copy, index_dir)
     assert report.n_articles == 5  # the five different sample stories all stay; the two copies are folded
     assert report.manifest.dedup["copies"] == 2
+    # the build says what it folded, into what, and why
+    assert [(f.article_id, f.into) for f in report.folded] == [
+        ("syndicated.jsonl:1", WIRE),
+        ("syndicated.jsonl:2", WIRE),
+    ]
+    assert all(DEFAULT_THRESHOLD <= f.similarity <= 1.0 for f in report.folded)
+    assert str(report.folded[0]).startswith(f"syndicated.jsonl:1 into {WIRE} (same story: ")
     assert report.manifest.update["embedded_chunks"] == 0
 
     index = load_index(index_dir)
     wire_meta = next(a for a in index.articles if a["article_id"] == WIRE)
     assert wire_meta["also_in"] == ["Daily Planet", "Gotham Gazette"]
     assert [c["article_id"] for c in wire_meta["copies"]] == ["syndicated.jsonl:1", "syndicated.jsonl:2"]
+    assert all(DEFAULT_THRESHOLD <= c["similarity"] <= 1.0 for c in wire_meta["copies"])
     assert all("also_in" not in a for a in index.articles if a["article_id"] != WIRE)
 
     passages = Retriever(index, hash_embedder).search(
