@@ -18,6 +18,9 @@ class Manifest:
 
     model: str
     dimension: int
+    # the encoder that made the vectors (qa.index.embed.Embedder.describe): name, backend, precision and,
+    # for the ONNX one, its recipe and file hash; queries always use `model`'s encoder
+    encoder: dict[str, Any] = field(default_factory=dict)
     chunking: dict[str, Any] = field(default_factory=dict)  # ChunkingConfig as a dict
     max_seq_length: int | None = None
     index_type: str = "flat"  # flat | hnsw | ivf (qa/index/dense.py)

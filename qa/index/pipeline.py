@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,13 +23,13 @@ from ..config import BuildConfig, ChunkingConfig, default_index_dir
 from ..ingest.files import Skipped
 from ..records import Article, Chunk
 from ..text import embedding_text
-from .bm25_stream import StreamingBM25
+from .bm25_stream import StreamingBM25, TermCounts
 from .chunking import Chunker
 from .dedup import NUM_PERM, NearDuplicates, Signature
-from .dense import build_dense, choose_index_type, index_params
+from .dense import build_or_update, choose_index_type, index_params
 from .embed import Embedder
 from .manifest import Manifest
-from .store import IndexStoreError, IndexVersion
+from .store import DENSE, LEXICAL, IndexStoreError, IndexVersion
 from .writer import IndexWriter, build_lock
 
 # on_progress(stage, done, total): stages are "read", "embed" (articles done) and "index".
@@ -78,18 +78,6 @@ class ChunkerLike(Protocol):
     def chunk(self, article: Article) -> list[Chunk]: ...
 
 
-@dataclass(frozen=True)
-class FoldedCopy:
-    """An article not indexed on its own: a near-duplicate of an earlier one (a syndicated copy)."""
-
-    article_id: str
-    into: str  # the article it was folded into
-    similarity: float  # estimated Jaccard similarity of the two cleaned texts' 5-word shingles
-
-    def __str__(self) -> str:
-        return f"{self.article_id} into {self.into} (same story: {self.similarity:.0%} of its 5-word phrases shared)"
-
-
 @dataclass
 class BuildReport:
     index_path: Path
@@ -98,7 +86,6 @@ class BuildReport:
     seconds: float
     skipped: list[Skipped] = field(default_factory=list)
     manifest: Manifest | None = None
-    folded: list[FoldedCopy] = field(default_factory=list)  # syndicated copies folded into an earlier article
 
     def summary(self) -> str:
         text = f"Indexed {self.n_articles} articles as {self.n_chunks} chunks in {self.seconds:.1f} s"
@@ -136,6 +123,8 @@ class ReusableVersion:
     chunk_rows: np.ndarray
     vectors: np.ndarray
     signatures: np.ndarray | None  # MinHash row of each article (qa/dedup.py), when the index has them
+    term_counts: TermCounts | None = None  # BM25 term counts of each chunk, when the index has them
+    dense: tuple[Path, str, dict[str, Any]] | None = None  # the vector index: file, type, parameters
 
     @classmethod
     def open(cls, index_dir: Path, config: BuildConfig, max_tokens: int) -> tuple[ReusableVersion | None, str]:
@@ -161,7 +150,8 @@ class ReusableVersion:
         starts = np.searchsorted(chunk_rows[:, 0], np.arange(len(keys) + 1))
         articles = {aid: (digest, int(starts[i]), int(starts[i + 1]), i) for i, (aid, digest) in enumerate(keys)}
         signatures = version.signatures(len(keys), NUM_PERM + 1)
-        return cls(articles, chunk_rows, vectors, signatures), ""
+        dense = (version.path / DENSE, version.manifest.index_type, version.manifest.index_params)
+        return cls(articles, chunk_rows, vectors, signatures, TermCounts.load(version.path / LEXICAL), dense), ""
 
 
 class Pipeline:
@@ -181,8 +171,6 @@ class Pipeline:
         self.previous, self.dedup, self.progress, self.total = previous, dedup, progress, total
         self.bm25 = StreamingBM25()
         self.copies: dict[int, list[dict[str, Any]]] = {}
-        self.folded: list[FoldedCopy] = []
-        self._ids: dict[int, str] = {}  # writer position -> article id, to name what a copy was folded into
         self.dim: int | None = None
         self.seen = 0
         self.stats = dict.fromkeys(("reused_articles", "embedded_articles", "reused_chunks", "embedded_chunks"), 0)
@@ -190,6 +178,9 @@ class Pipeline:
         self._texts: list[str] = []  # embedding text of every chunk of the batch (BM25 indexes them too)
         self._reused: dict[int, np.ndarray] = {}  # batch position -> vector from the previous version
         self._to_embed: list[int] = []  # batch positions to embed
+        self._reuse_terms: dict[int, int] = {}  # batch position -> served chunk whose BM25 term counts it takes
+        self.moved: list[tuple[int, int, int]] = []  # kept chunk spans: (served first, served end, new first)
+        self.new_ids: list[np.ndarray] = []  # ids of the chunks embedded, for an update of the HNSW graph
 
     def add(self, article: Article) -> None:
         self.seen += 1
@@ -203,30 +194,35 @@ class Pipeline:
                 cached = Signature.from_row(self.previous.signatures[old[3]])
             first, signature = self.dedup.match(self.writer.n_articles, article.text, cached)
             if first is not None:
-                similarity = round(self.dedup.last_similarity, 3)
                 self.copies.setdefault(first, []).append(
                     {k: getattr(article, k) for k in ("article_id", "source", "path", "url", "title")}
-                    | {"similarity": similarity}
                 )
-                self.folded.append(FoldedCopy(article.article_id, self._ids.get(first, str(first)), similarity))
                 return
         index = self.writer.add_article(
             {**article.to_dict(), "content_hash": digest},
             article.text,
             signature.to_row() if signature is not None else None,
         )
-        self._ids[index] = article.article_id
         with_title = self.chunker.config.with_title
         if unchanged:
             _, lo, hi, _ = old
+            self.moved.append((lo, hi, self.writer.n_vectors + len(self._rows)))
+            counts = self.previous.term_counts
             vectors = np.array(self.previous.vectors[lo:hi])
-            for vector, (start, end) in zip(vectors, self.previous.chunk_rows[lo:hi, 1:].tolist(), strict=True):
+            spans = self.previous.chunk_rows[lo:hi, 1:].tolist()
+            for served, vector, (start, end) in zip(range(lo, hi), vectors, spans, strict=True):
                 self._reused[len(self._rows)] = vector
+                if counts is not None:  # BM25 takes the served chunk's term counts: no text, no tokenizing
+                    self._reuse_terms[len(self._rows)] = served
+                    self._add_chunk(index, start, end, "")
+                    continue
                 self._add_chunk(index, start, end, embedding_text(article.title, article.text[start:end], with_title))
             self.stats["reused_articles"] += 1
             self.stats["reused_chunks"] += hi - lo
         else:
             chunks = self.chunker.chunk(article)
+            first = self.writer.n_vectors + len(self._rows)
+            self.new_ids.append(np.arange(first, first + len(chunks), dtype=np.int64))
             for chunk in chunks:
                 self._to_embed.append(len(self._rows))
                 self._add_chunk(index, chunk.start, chunk.end, embedding_text(article.title, chunk.text, with_title))
@@ -255,8 +251,8 @@ class Pipeline:
             vectors[self._to_embed] = fresh
         self.writer.add_chunks(np.array(self._rows, dtype=np.int32))
         self.writer.add_vectors(vectors)
-        self.bm25.add(self._texts)
-        self._rows, self._texts, self._reused, self._to_embed = [], [], {}, []
+        self.bm25.add(self._texts, self._reuse_terms, self.previous.term_counts if self.previous else None)
+        self._rows, self._texts, self._reused, self._to_embed, self._reuse_terms = [], [], {}, [], {}
         self.progress("embed", self.seen, self.total)
 
     def record_copies(self) -> int:
@@ -302,6 +298,8 @@ def build_from_articles(
     config = config or BuildConfig()
     config.index.validate()
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
+    if getattr(embedder, "model_name", config.model) != config.model:  # the manifest names what made the vectors
+        config = replace(config, model=embedder.model_name)
     progress = on_progress or (lambda stage, done, total: None)
     skipped = skipped if skipped is not None else []
     if config.chunking.max_tokens + SPECIAL_TOKENS > embedder.max_tokens:
@@ -337,14 +335,18 @@ def build_from_articles(
             n_chunks = writer.n_vectors
             kind = choose_index_type(n_chunks, config.index)
             params = index_params(kind, n_chunks, config.index)
-            dense = build_dense(writer.vectors(pipeline.dim), kind, params)
+            new_ids = np.concatenate(pipeline.new_ids) if pipeline.new_ids else np.zeros(0, np.int64)
+            served = previous.dense if previous else None
+            vectors = writer.vectors(pipeline.dim)
+            dense, params, graph = build_or_update(vectors, kind, params, served, pipeline.moved, new_ids)
             lexical = pipeline.bm25.finish()
-            update = {"mode": "incremental" if previous else "full", **pipeline.stats}
+            update = {"mode": "incremental" if previous else "full", **pipeline.stats, "dense": graph}
             update["removed_articles"] = len(previous.articles) if previous else 0
             if not previous:
                 update["reason"] = reason
             manifest = Manifest(
                 model=config.model,
+                encoder=embedder.describe() if hasattr(embedder, "describe") else {"name": config.model},
                 dimension=int(pipeline.dim),
                 chunking=asdict(config.chunking),
                 max_seq_length=embedder.max_tokens,
@@ -364,5 +366,4 @@ def build_from_articles(
             writer.finish(dense, lexical, manifest)
             path = writer.publish()
         progress("index", 1, 1)
-    seconds = time.perf_counter() - started
-    return BuildReport(path, writer.n_articles, n_chunks, seconds, skipped, manifest, pipeline.folded)
+    return BuildReport(path, writer.n_articles, n_chunks, time.perf_counter() - started, skipped, manifest)

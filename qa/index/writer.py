@@ -118,7 +118,7 @@ class IndexWriter:
         out = self.tmp_dir
         if self.n_vectors == 0:  # vectors were not given (`write` without them): only the FAISS copy
             (out / VECTORS).unlink()
-        elif self.n_vectors != dense.ntotal:
+        elif self.n_vectors != dense.ntotal - int(manifest.index_params.get("deleted", 0)):  # updated HNSW
             raise ValueError(f"{self.n_vectors} vectors written for a FAISS index of {dense.ntotal}")
         with (
             open(out / "articles.partial.jsonl", encoding="utf-8") as src,

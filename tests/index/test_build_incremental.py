@@ -91,6 +91,7 @@ def test_full_flag_and_changed_chunking_embed_everything(hash_index, corpus_copy
         "reused_chunks": 0,
         "embedded_chunks": forced.n_chunks,
         "removed_articles": 0,
+        "dense": "new graph",
     }
     config = replace(BuildConfig(), chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
     rechunked = build_hash_index(corpus_copy, index_dir, config=config)
