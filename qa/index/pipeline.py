@@ -78,6 +78,18 @@ class ChunkerLike(Protocol):
     def chunk(self, article: Article) -> list[Chunk]: ...
 
 
+@dataclass(frozen=True)
+class FoldedCopy:
+    """An article not indexed on its own: a near-duplicate of an earlier one (a syndicated copy)."""
+
+    article_id: str
+    into: str  # the article it was folded into
+    similarity: float  # estimated Jaccard similarity of the two cleaned texts' 5-word shingles
+
+    def __str__(self) -> str:
+        return f"{self.article_id} into {self.into} (same story: {self.similarity:.0%} of its 5-word phrases shared)"
+
+
 @dataclass
 class BuildReport:
     index_path: Path
@@ -86,6 +98,7 @@ class BuildReport:
     seconds: float
     skipped: list[Skipped] = field(default_factory=list)
     manifest: Manifest | None = None
+    folded: list[FoldedCopy] = field(default_factory=list)  # syndicated copies folded into an earlier article
 
     def summary(self) -> str:
         text = f"Indexed {self.n_articles} articles as {self.n_chunks} chunks in {self.seconds:.1f} s"
@@ -171,6 +184,8 @@ class Pipeline:
         self.previous, self.dedup, self.progress, self.total = previous, dedup, progress, total
         self.bm25 = StreamingBM25()
         self.copies: dict[int, list[dict[str, Any]]] = {}
+        self.folded: list[FoldedCopy] = []
+        self._ids: dict[int, str] = {}  # writer position -> article id, to name what a copy was folded into
         self.dim: int | None = None
         self.seen = 0
         self.stats = dict.fromkeys(("reused_articles", "embedded_articles", "reused_chunks", "embedded_chunks"), 0)
@@ -194,15 +209,19 @@ class Pipeline:
                 cached = Signature.from_row(self.previous.signatures[old[3]])
             first, signature = self.dedup.match(self.writer.n_articles, article.text, cached)
             if first is not None:
+                similarity = round(self.dedup.last_similarity, 3)
                 self.copies.setdefault(first, []).append(
                     {k: getattr(article, k) for k in ("article_id", "source", "path", "url", "title")}
+                    | {"similarity": similarity}
                 )
+                self.folded.append(FoldedCopy(article.article_id, self._ids.get(first, str(first)), similarity))
                 return
         index = self.writer.add_article(
             {**article.to_dict(), "content_hash": digest},
             article.text,
             signature.to_row() if signature is not None else None,
         )
+        self._ids[index] = article.article_id
         with_title = self.chunker.config.with_title
         if unchanged:
             _, lo, hi, _ = old
@@ -366,4 +385,5 @@ def build_from_articles(
             writer.finish(dense, lexical, manifest)
             path = writer.publish()
         progress("index", 1, 1)
-    return BuildReport(path, writer.n_articles, n_chunks, time.perf_counter() - started, skipped, manifest)
+    seconds = time.perf_counter() - started
+    return BuildReport(path, writer.n_articles, n_chunks, seconds, skipped, manifest, pipeline.folded)
