@@ -86,3 +86,31 @@ def _window(seq: list[str], wanted: set[str]) -> int:
 
 def rerank_scores(q: QuestionInfo, rows: Sequence[dict[str, float]]) -> list[float]:
     return load_model(MODEL).scores(rows)
+
+
+class LearnedReranker:
+    """`QA_RERANKER=learned` / `reranker="learned"`: the packaged model over the fused head's own scores."""
+
+    name = "learned"
+
+    def score_head(
+        self,
+        query: str,
+        texts: Sequence[str],
+        titles: Sequence[str],
+        fused: Sequence[float],
+        lexical: Sequence[float],
+        dense_weight: float | None,
+    ) -> list[float]:
+        """Scores for the head; `lexical` is BM25 / best BM25, the dense cosine is recovered from the mix."""
+        if dense_weight:
+            dense = [(f - (1 - dense_weight) * b) / dense_weight for f, b in zip(fused, lexical, strict=True)]
+        else:  # rank fusion: no cosine to recover
+            dense = list(fused)
+        q = QuestionInfo(query)
+        return rerank_scores(q, passage_features(q, texts, titles, dense, lexical, fused))
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        """Text-only use (no retrieval scores): passages count as equally retrieved."""
+        zeros = [0.0] * len(passages)
+        return self.score_head(query, passages, [""] * len(passages), zeros, zeros, None)

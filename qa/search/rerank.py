@@ -6,6 +6,8 @@ others download at run time, which fails offline), so the reranker is pluggable:
 - ``QA_RERANKER=/path/to/folder``: a local cross-encoder folder (sentence-transformers ``CrossEncoder``,
   detected by a ``*ForSequenceClassification`` architecture in its config.json) scores (question, passage)
   pairs; any other sentence-transformers folder (e.g. all-mpnet-base-v2) is used as a second bi-encoder.
+- ``QA_RERANKER=learned``: a logistic regression over the fused head's own scores and cheap text features
+  (learned_rerank.py, trained by train/rerank.py); no extra encoding.
 - ``QA_RERANKER=sentences`` (the default): the index's own model, scoring each passage by its
   best-matching sentence; a claim or a question is usually answered by one sentence, which a
   whole-chunk vector dilutes.
@@ -149,6 +151,10 @@ def _sentence_transformer(path: Path, cache_dir: Path | None) -> BiEncoderRerank
 def create_reranker(spec: str, embedder=None, cache_dir: Path | None = None) -> Reranker:
     """A reranker from its spec: "sentences" (needs the index's `embedder`) or a model folder."""
     sub = (lambda name: Path(cache_dir) / name) if cache_dir else (lambda name: None)
+    if spec == "learned":
+        from .learned_rerank import LearnedReranker
+
+        return LearnedReranker()
     if spec == "sentences":
         if embedder is None:
             raise ValueError("reranker 'sentences' needs the index's embedder")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +14,13 @@ from ..index.lexical import stem_words
 from ..index.store import IndexData, load_index
 from ..records import Passage
 from ..text import embedding_text, normalize_space
+from .answers import locate_answer
+from .features import QuestionInfo
 from .followup import expand_query
-from .highlight import best_sentence
 from .options import Fusion, Mode, SearchOptions
 from .rerank import get_reranker
 
+ANSWER_DEPTH = 3  # passages that get a short answer (the span work is kept to the top few)
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
 
 
@@ -69,10 +71,10 @@ class Retriever:
             if sentence_scores and ranked
             else [None] * len(ranked)
         )
-        idf = self.index.lexical.idf(terms)  # the same for every passage
+        info = QuestionInfo(question, self.index.lexical.idf(terms))  # the same for every passage
         return [
-            self._passage(cid, score, question, idf, dense)
-            for (cid, score), dense in zip(ranked, per_passage, strict=True)
+            self._passage(cid, score, info, dense, span=i < ANSWER_DEPTH)
+            for i, ((cid, score), dense) in enumerate(zip(ranked, per_passage, strict=True))
         ]
 
     def rank(
@@ -131,8 +133,23 @@ class Retriever:
         fused = _min_max(np.array([scores[cid] for cid in head]))
         low, high = min(scores[cid] for cid in head), max(scores[cid] for cid in head)
         spread = (high - low) or 1.0
-        reranked = _min_max(np.asarray(reranker.score(query, texts), dtype=np.float64))
-        w = options.rerank_weight
+        score_head = getattr(reranker, "score_head", None)
+        if score_head is not None:  # the learned reranker reads the head's own fused and BM25 scores
+            bm25 = self.index.lexical.scores(query)
+            top = float(bm25.max()) or 1.0
+            weight = options.dense_weight if options.fusion is Fusion.MIX else None
+            raw = score_head(
+                query,
+                [self.index.chunk_text(cid) for cid in head],
+                titles,
+                [scores[cid] for cid in head],
+                [float(bm25[cid]) / top for cid in head],
+                weight,
+            )
+        else:
+            raw = reranker.score(query, texts)
+        reranked = _min_max(np.asarray(raw, dtype=np.float64))
+        w = 1.0 if score_head is not None else options.rerank_weight  # the learned model already weighs fusion
         out = {cid: -1.0 - (high - s) / spread for cid, s in scores.items()}  # below the head, same order
         out.update({cid: (1 - w) * f + w * r for cid, f, r in zip(head, fused, reranked, strict=True)})
         return out
@@ -198,14 +215,14 @@ class Retriever:
         self,
         chunk_id: int,
         score: float,
-        question: str,
-        idf: Mapping[str, float],
+        question: QuestionInfo,
         dense_scores: Sequence[float] | None = None,
+        span: bool = True,
     ) -> Passage:
         article_idx, start, end = (int(v) for v in self.index.chunk_rows[chunk_id])
         meta = self.index.articles[article_idx]
         text = self.index.article_text(article_idx)[start:end]
-        h_start, h_end = best_sentence(question, text, idf, dense_scores)
+        h_start, h_end, answer, a_start, a_end = locate_answer(question, text, dense_scores, span=span)
         return Passage(
             text=text,
             score=round(float(score), 4),
@@ -218,6 +235,9 @@ class Retriever:
             highlight=text[h_start:h_end],
             highlight_start=h_start,
             highlight_end=h_end,
+            answer=answer,
+            answer_start=a_start,
+            answer_end=a_end,
             url=meta.get("url"),
             start=start,
             end=end,

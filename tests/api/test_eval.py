@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import main
-from qa.eval import METRICS, load_dataset, score_run
+from qa.eval import ANSWER_METRICS, METRICS, load_dataset, score_run
 from qa.search.options import MODES
 
 DOCS = {
@@ -102,3 +102,21 @@ def test_qa_eval_rejects_an_unknown_mode_and_a_folder_that_is_not_beir(beir, tmp
     empty.mkdir()
     not_beir = runner.invoke(main, ["eval", "--dataset", str(empty)])
     assert not_beir.exit_code != 0 and "corpus.jsonl" in not_beir.output
+
+
+@pytest.mark.slow
+def test_qa_eval_scores_answers_when_the_dataset_has_them(beir, embedder):
+    answers = {"q1": ["26"], "q2": ["Interfax"], "q4": ["100 degrees Celsius"], "q5": ["Jupiter"]}
+    with open(beir / "answers.jsonl", "w", encoding="utf-8") as fh:
+        for qid, texts in answers.items():
+            fh.write(json.dumps({"_id": qid, "answers": texts}) + "\n")
+    dataset = load_dataset(beir)
+    assert dataset.answers == answers  # q3 has no answer: only the four are scored
+    result = CliRunner().invoke(main, ["eval", "--dataset", str(beir), "--mode", "hybrid", "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output.splitlines()[-1])
+    assert set(ANSWER_METRICS) <= set(row)
+    assert row["top1"] == 1.0 and row["highlight_holds"] == 1.0  # one-sentence documents, each found first
+    assert 0.0 < row["span_f1"] <= 1.0 and row["span_em"] <= row["span_f1"]
+    table = CliRunner().invoke(main, ["eval", "--dataset", str(beir), "--mode", "hybrid"])
+    assert "span F1" in table.output.splitlines()[1]
