@@ -171,6 +171,8 @@ def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: boo
         meta = " · ".join(x for x in (p.source, p.published or "", p.url or p.path) if x)
         click.secho(f"{rank}. {p.title}", bold=True)
         click.echo(f"   {meta}   score {p.score:.3f}")
+        if p.answer:
+            click.echo("   Short answer: " + click.style(p.answer, fg="green", bold=True))
         click.echo("   Answer: " + click.style(p.highlight, fg="yellow", bold=True))
         before, after = p.text[: p.highlight_start], p.text[p.highlight_end :]
         passage = before + click.style(p.highlight, fg="yellow", bold=True) + after
