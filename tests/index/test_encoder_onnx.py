@@ -125,3 +125,36 @@ def test_questions_are_encoded_while_a_build_encodes(fast):
         for future in asked:
             np.testing.assert_array_equal(future.result(), expected)
         np.testing.assert_array_equal(bulk.result()[: len(TEXTS)], fast.encode(TEXTS))
+
+
+def test_each_index_is_queried_with_the_encoder_that_built_it(sample_index, tmp_path, fast):
+    from qa.api import get_retriever
+    from qa.index.build import build_index
+    from qa.index.store import load_index
+
+    old = load_index(sample_index).manifest  # built with float32 torch (tests/conftest.py)
+    assert old.model == FLOAT_MODEL and old.encoder["precision"] == "float32"
+    assert get_retriever(sample_index).embedder.backend == "torch"
+    build_index(SAMPLE_CORPUS, tmp_path / "fast", embedder=fast)
+    new = load_index(tmp_path / "fast").manifest
+    assert new.model == FAST_MODEL and new.encoder["sha256"] == fast.describe()["sha256"]
+    retriever = get_retriever(tmp_path / "fast")
+    assert retriever.embedder.model_name == FAST_MODEL and retriever.embedder.backend == "onnx"
+    question, article_id, answer = QUESTIONS[0]
+    passages = retriever.search(question)
+    assert passages[0].article_id == article_id and answer in passages[0].highlight
+
+
+def test_qa_ask_on_a_fast_index_imports_no_torch_gradio_or_ray(tmp_path, fast):
+    from qa.index.build import build_index
+
+    build_index(SAMPLE_CORPUS, tmp_path / "index", embedder=fast)
+    code = (
+        "import sys\nfrom qa.cli import main\n"
+        f"try:\n    main(['ask', {QUESTIONS[0][0]!r}, '--index', {str(tmp_path / 'index')!r}])\n"
+        "except SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio', 'ray', 'bm25s') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert QUESTIONS[0][2] in out.stdout and "HEAVY []" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
