@@ -21,7 +21,7 @@ MAX_WORDS = 7
 MIN_PROBABILITY = 0.02  # below this nothing fits: the answer is ""
 _TOKEN = re.compile(r"[$£€¥]?\d[\d,.:]*\d%?|[$£€¥]?\d%?|\w+(?:[-'’.]\w+)*|[^\w\s]")
 _PREPOSITIONS = frozenset("in on at by from of to for with during since as after before until near into".split())  # noqa: SIM905
-_WH = re.compile(r"\b(?:what|which)\s+(\w+)", re.I)
+_WH = re.compile(r"\b(?:what|which|how many|how much)\s+(\w+)", re.I)  # the asked-about noun
 _BREAKS = frozenset('.;:!?()[]"“”')
 
 
@@ -126,6 +126,7 @@ def candidates(q: QuestionInfo, sentence: str) -> list[tuple[int, int, dict[str,
             }
             if wh_noun:
                 row[f"wh={wh_noun}*shape={shape}"] = 1.0
+                row[f"{qt}*wh_noun_right"] = row["wh_noun_right"]
             kind = _kind(text)
             for name, value in kind.items():
                 if value:
