@@ -55,7 +55,9 @@ class OnnxEncoder:
         self.max_tokens = int(settings["max_seq_length"])
         self.onnx_path = Path(onnx_path)
         self.per_text = per_text
-        self.workers = workers or int(os.environ.get("QA_ENCODER_THREADS") or 0) or usable_cores()
+        # QA_ENCODER_THREADS, else OMP_NUM_THREADS (Ray sets it to an actor's CPUs), else every usable core
+        threads = os.environ.get("QA_ENCODER_THREADS") or os.environ.get("OMP_NUM_THREADS") or ""
+        self.workers = workers or (int(threads) if threads.isdigit() and int(threads) > 0 else usable_cores())
         self._tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self._tokenizer.no_padding()  # tokenizer.json pads to 128: pad ourselves, per batch
         self._tokenizer.no_truncation()
