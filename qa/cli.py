@@ -149,13 +149,33 @@ def build(
     "--mode", type=click.Choice(["dense", "lexical", "hybrid", "hybrid+rerank"]), default=None, help="Retrieval mode."
 )
 @click.option("--per-article", is_flag=True, help="At most one passage per article.")
+@click.option("--prefer-recent", is_flag=True, help="Rank newer articles higher (time decay from the newest article).")
+@click.option(
+    "--half-life",
+    "half_life",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="DAYS",
+    help="With --prefer-recent: an article this many days older weighs 3/4 [default: 365].",
+)
 @_index_option
-def ask(question: str, k: int, as_json: bool, mode: str | None, per_article: bool, index_dir: Path | None) -> None:
+def ask(
+    question: str,
+    k: int,
+    as_json: bool,
+    mode: str | None,
+    per_article: bool,
+    prefer_recent: bool,
+    half_life: float | None,
+    index_dir: Path | None,
+) -> None:
     """Answer QUESTION with the most relevant passages and their sources."""
     from .api import retrieve
     from .index.store import IndexStoreError
 
-    overrides: dict[str, object] = {"per_article": per_article}
+    overrides: dict[str, object] = {"per_article": per_article, "prefer_recent": prefer_recent}
+    if half_life:
+        overrides["half_life_days"] = half_life
     if mode:
         overrides["mode"] = mode
     try:
@@ -283,7 +303,11 @@ def ensure_index(corpus_dir: Path, index_dir: Path) -> None:
 
 
 def serve_app(
-    host: str = "127.0.0.1", port: int = 7860, corpus_dir: Path | None = None, index_dir: Path | None = None
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    corpus_dir: Path | None = None,
+    index_dir: Path | None = None,
+    allow_uploads: bool | None = None,
 ) -> None:
     """Build the index if needed, load it and the model, and serve the chat until interrupted."""
     from .api import retrieve
@@ -298,7 +322,7 @@ def serve_app(
         retrieve("warm up", k=1, index_dir=index_dir)  # load the index and the model before the first question
     except Exception as exc:  # serve anyway: the page says what is wrong and offers "Rebuild index"
         print(f"warning: the index is not ready: {exc}", flush=True)
-    demo = build_app(corpus_dir, index_dir)
+    demo = build_app(corpus_dir, index_dir, allow_uploads=allow_uploads)
     launch(demo, host=host, port=port, auth=auth, concurrency=concurrency, max_queue=max_queue)
 
 
@@ -307,10 +331,16 @@ def serve_app(
 @click.option("--port", default=7860, show_default=True, type=int, envvar="QA_PORT")
 @_corpus_option
 @_index_option
-def serve(host: str, port: int, corpus_dir: Path | None, index_dir: Path | None) -> None:
+@click.option(
+    "--allow-uploads",
+    is_flag=True,
+    default=None,
+    help="Let the page add articles to the corpus folder [env QA_ALLOW_UPLOADS=1]; beyond 127.0.0.1 only with QA_AUTH.",
+)
+def serve(host: str, port: int, corpus_dir: Path | None, index_dir: Path | None, allow_uploads: bool | None) -> None:
     """Serve the chat in the browser (builds the index first if it is missing or stale)."""
     try:
-        serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir)
+        serve_app(host=host, port=port, corpus_dir=corpus_dir, index_dir=index_dir, allow_uploads=allow_uploads or None)
     except ValueError as exc:  # a malformed QA_AUTH or queue setting
         _fail(str(exc))
 

@@ -95,6 +95,8 @@ class SearchOptions:
     sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all
     date_from: str | None = None  # inclusive; "YYYY[-MM[-DD]]" accepted, stored as an ISO date
     date_to: str | None = None  # inclusive; a partial date means its last day
+    prefer_recent: bool = False  # newer articles rank higher: time decay, see `qa.search.when.recency_weight`
+    half_life_days: float = 365.0  # "prefer recent": an article this much older than the newest weighs 3/4
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -106,6 +108,8 @@ class SearchOptions:
             raise ValueError(f"dense_weight must be between 0 and 1, not {self.dense_weight!r}")
         if self.candidates < 1 or self.rerank_depth < 1 or self.rrf_k < 1:
             raise ValueError("candidates, rerank_depth and rrf_k must be at least 1")
+        if not float(self.half_life_days) > 0:
+            raise ValueError(f"half_life_days must be more than 0, not {self.half_life_days!r}")
         set_(self, "sources", _sources(self.sources))
         set_(self, "date_from", parse_date_bound(self.date_from))
         set_(self, "date_to", parse_date_bound(self.date_to, end=True))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -19,6 +21,7 @@ from .features import QuestionInfo
 from .followup import expand_query
 from .options import Fusion, Mode, SearchOptions
 from .rerank import get_reranker
+from .when import newest_date, recency_weight
 
 ANSWER_DEPTH = 3  # passages that get a short answer (the span work is kept to the top few)
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
@@ -90,12 +93,37 @@ class Retriever:
         n_candidates = min(n_chunks, options.candidates * (10 if options.filtered else 1))
 
         scores = self._scores(query, options, n_candidates)
+        if options.prefer_recent:
+            scores = self._decay(scores, options.half_life_days)
         order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
         if options.mode is Mode.HYBRID_RERANK:
             head = self._select(order, replace(options, per_article=False), options.rerank_depth)
             scores = self._rerank(query, head, scores, options)
             order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
         return [(cid, scores[cid]) for cid in self._select(order, options, options.k)]
+
+    @cached_property
+    def newest(self) -> date | None:
+        """The date of the newest article: "prefer recent" and "last October" count from it."""
+        return newest_date([a.get("published") for a in self.index.articles])
+
+    @cached_property
+    def _span_days(self) -> float | None:
+        """Days from the oldest to the newest dated article (how old an undated article counts)."""
+        oldest = newest_date([a.get("published") for a in self.index.articles], oldest=True)
+        return float((self.newest - oldest).days) if oldest and self.newest else None
+
+    def _decay(self, scores: dict[int, float], half_life_days: float) -> dict[int, float]:
+        """Prefer recent: each score times its article's recency weight (1 for the newest article)."""
+        weights: dict[int, float] = {}
+        out = {}
+        for cid, score in scores.items():
+            article = int(self.index.chunk_rows[cid][0])
+            if article not in weights:
+                published = self.index.articles[article].get("published")
+                weights[article] = recency_weight(published, self.newest, half_life_days, self._span_days)
+            out[cid] = score * weights[article] if score >= 0 else score / weights[article]
+        return out
 
     def _select(self, order: list[int], options: SearchOptions, limit: int) -> list[int]:
         """The first `limit` chunks of `order` that pass the filters, without repeated text (or article)."""

@@ -12,7 +12,7 @@ in the index: an archive's "now" is its last article, not today's date. Recognis
 
 `recency_weight(published, newest, half_life_days)` is the time decay of "prefer recent": a passage's score
 is multiplied by 0.5 + 0.5 * 2 ** (-age / half_life), age in days before `newest` (so relevance still
-counts for half); an undated article counts as one half-life old.
+counts for half); an undated article counts as old as the oldest article (else one half-life old).
 """
 
 from __future__ import annotations
@@ -160,9 +160,10 @@ def _range(match: re.Match, newest: date | None) -> TimeRange | None:
     return TimeRange(lo.isoformat(), hi.isoformat(), label, words)
 
 
-def newest_date(published: list[str | None]) -> date | None:
-    """The latest full ISO date among `published`."""
-    best = max((p for p in published if p and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p)), default=None)
+def newest_date(published: list[str | None], *, oldest: bool = False) -> date | None:
+    """The latest (or with `oldest`, the earliest) full ISO date among `published`."""
+    dated = [p for p in published if p and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p)]
+    best = (min if oldest else max)(dated, default=None)
     try:
         return date.fromisoformat(best) if best else None
     except ValueError:
@@ -172,11 +173,20 @@ def newest_date(published: list[str | None]) -> date | None:
 DEFAULT_HALF_LIFE_DAYS = 365.0
 
 
-def recency_weight(published: str | None, newest: date | None, half_life_days: float = DEFAULT_HALF_LIFE_DAYS) -> float:
-    """The factor "prefer recent" multiplies a score by: 1.0 for the newest article, 0.75 one half-life older."""
+def recency_weight(
+    published: str | None,
+    newest: date | None,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    undated_age_days: float | None = None,
+) -> float:
+    """The factor "prefer recent" multiplies a score by: 1.0 for the newest article, 0.75 one half-life older.
+
+    An undated article counts as `undated_age_days` old (the archive's span: as old as its oldest article),
+    else as one half-life old.
+    """
     if newest is None or half_life_days <= 0:
         return 1.0
-    age = half_life_days  # undated: one half-life old
+    age = half_life_days if undated_age_days is None else undated_age_days
     if published and re.match(r"\d{4}-\d{2}(-\d{2})?$", published):
         try:
             day = date.fromisoformat(published if len(published) == 10 else published + "-01")

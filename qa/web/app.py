@@ -62,9 +62,11 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None, *, 
     examples = [{"text": q} for q in EXAMPLES] if _is_sample_corpus(corpus_dir) else None
     policy = UploadPolicy(allowed=uploads_enabled_by_env() if allow_uploads is None else allow_uploads)
 
-    def search(question, history, k, sources, date_from, date_to, per_article) -> Reply:
+    def search(question, history, k, sources, date_from, date_to, per_article, prefer_recent=False) -> Reply:
         """`answer` over this app's corpus and index, with the form's options (checked by `SearchOptions`)."""
         form = {"k": k, "sources": sources, "date_from": date_from, "date_to": date_to, "per_article": per_article}
+        if prefer_recent:
+            form["prefer_recent"] = True
         return answer(question, history, form, corpus_dir=corpus_dir, index_dir=index_dir)
 
     def chat_api(
@@ -75,9 +77,10 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None, *, 
         date_from: str | None = None,
         date_to: str | None = None,
         per_article: bool = False,
+        prefer_recent: bool = False,
     ) -> dict:
         """The answer to `question` (a follow-up of the questions in `history`) with its passages."""
-        return reply_to_api(search(question, history, k, sources, date_from, date_to, per_article))
+        return reply_to_api(search(question, history, k, sources, date_from, date_to, per_article, prefer_recent))
 
     def retrieve_api(
         question: str,
@@ -87,9 +90,10 @@ def build_app(corpus_dir: Path | None = None, index_dir: Path | None = None, *, 
         date_from: str | None = None,
         date_to: str | None = None,
         per_article: bool = False,
+        prefer_recent: bool = False,
     ) -> list[dict]:
         """The `k` passages that best answer `question`, as a JSON list (each passage's file is in "file")."""
-        reply = search(question, history, k, sources, date_from, date_to, per_article)
+        reply = search(question, history, k, sources, date_from, date_to, per_article, prefer_recent)
         if reply.error:
             raise gr.Error(reply.notice or "failed", print_exception=False)
         return [passage_to_api(p) for p in reply.passages]

@@ -143,18 +143,13 @@ def answer(
     return reply
 
 
-_newest: dict[int, date | None] = {}  # id(retriever) -> its newest article's date
-
-
 def index_newest(index_dir: Path) -> date | None:
     """The date of the newest article of the served index ("last October" is counted from it)."""
     retriever = get_retriever(index_dir)
-    key = id(retriever.index)
-    if key not in _newest:
-        if len(_newest) > 8:
-            _newest.clear()
-        _newest[key] = newest_date([a.get("published") for a in retriever.index.articles])
-    return _newest[key]
+    newest = getattr(retriever, "newest", None)  # cached per index version by the retriever
+    if newest is not None or hasattr(retriever, "newest"):
+        return newest
+    return newest_date([a.get("published") for a in retriever.index.articles])
 
 
 def range_phrase(named: TimeRange) -> str:
