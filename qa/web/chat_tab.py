@@ -20,7 +20,7 @@ from .building import update_index
 from .export import passages_csv, passages_json, question_link, reply_markdown
 from .render import esc, index_summary, render_question, render_reply
 from .reply import Reply, answer, hide_paths
-from .timeline import sources_frame, time_axis, undated_sources
+from .timeline import sources_frame, undated_sources
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _timeline_update(reply: Reply):
         return gr.update(visible=False, value=frame)
     undated = undated_sources(reply.passages)
     caption = f"{undated} undated source{'s' if undated != 1 else ''} not shown." if undated else None
-    return gr.update(visible=True, value=frame, caption=caption, x_lim=time_axis(frame))
+    return gr.update(visible=True, value=frame, caption=caption)
 
 
 def _export_updates(reply: Reply, folder: Path, turn: str):

@@ -38,14 +38,6 @@ def sources_frame(passages: list[Passage]) -> pd.DataFrame:
     return frame
 
 
-def time_axis(frame: pd.DataFrame) -> list[float]:
-    """The x range of the sources' timeline (ms since the epoch, as Gradio's plots take it), padded so that the
-    first and last points are not cut at the edges, and at least a month wide."""
-    lo, hi = frame["date"].min(), frame["date"].max()
-    pad = max(pd.Timedelta(days=15), (hi - lo) * 0.08)
-    return [float((lo - pad).value // 10**6), float((hi + pad).value // 10**6)]
-
-
 def undated_sources(passages: list[Passage]) -> int:
     return sum(1 for p in passages if _day(p.published) is None)
 
