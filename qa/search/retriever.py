@@ -23,7 +23,7 @@ from .options import Fusion, Mode, SearchOptions
 from .rerank import get_reranker
 from .when import newest_date, recency_weight
 
-ANSWER_DEPTH = 3  # passages that get a short answer (the span work is kept to the top few)
+ANSWER_DEPTH = 1  # passages that get a short answer: the top one (the span work is the costly part)
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: no one asks that much, and encoding it costs
 
 

@@ -18,6 +18,9 @@ from .linear import load_model
 
 MODEL = "answer_span"
 MAX_WORDS = 7
+# Long sentences (or text without sentence ends) would give hundreds of candidates: only spans starting at the
+# MAX_STARTS tokens nearest a question word are scored (the model rarely picks one farther away).
+MAX_STARTS = 16
 MIN_PROBABILITY = 0.02  # below this nothing fits: the answer is ""
 _TOKEN = re.compile(r"[$£€¥]?\d[\d,.:]*\d%?|[$£€¥]?\d%?|\w+(?:[-'’.]\w+)*|[^\w\s]")
 _PREPOSITIONS = frozenset("in on at by from of to for with during since as after before until near into".split())  # noqa: SIM905
@@ -74,8 +77,13 @@ def candidates(q: QuestionInfo, sentence: str) -> list[tuple[int, int, dict[str,
     wh_noun = stem(wh.group(1).lower()) if wh else ""
     qt = q.qtype
     out = []
+    near = [True] * n
+    if n > MAX_STARTS:
+        gap = [min((abs(k - m) for m in matched), default=k) for k in range(n)]
+        keep = set(sorted(range(n), key=lambda k: (gap[k], k))[:MAX_STARTS])
+        near = [k in keep for k in range(n)]
     for i in range(n):
-        if not is_word[i] or is_func[i]:
+        if not is_word[i] or is_func[i] or not near[i]:
             continue
         left = context[i - 1] if i > 0 else "^"
         q_left = sum(in_q[max(0, i - 3) : i])
