@@ -20,7 +20,7 @@ MODEL = "answer_span"
 MAX_WORDS = 7
 # Long sentences (or text without sentence ends) would give hundreds of candidates: only spans starting at the
 # MAX_STARTS tokens nearest a question word are scored (the model rarely picks one farther away).
-MAX_STARTS = 16
+MAX_STARTS = 40
 MIN_PROBABILITY = 0.02  # below this nothing fits: the answer is ""
 _TOKEN = re.compile(r"[$£€¥]?\d[\d,.:]*\d%?|[$£€¥]?\d%?|\w+(?:[-'’.]\w+)*|[^\w\s]")
 _PREPOSITIONS = frozenset("in on at by from of to for with during since as after before until near into".split())  # noqa: SIM905
