@@ -183,7 +183,7 @@ def train(n_paragraphs: int, use_dense: bool, out: Path, ablate: bool) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--paragraphs", type=int, default=4000, help="training paragraphs sampled (seeded)")
+    parser.add_argument("--paragraphs", type=int, default=1500, help="training paragraphs sampled (seeded)")
     parser.add_argument("--dense", action="store_true", help="also train the variant with sentence cosines")
     parser.add_argument("--ablate", action="store_true", help="dev accuracy without each feature group")
     parser.add_argument("--out", type=Path, default=MODEL_DIR / "answer_sentence.json")

@@ -116,7 +116,7 @@ def main(n_paragraphs: int, out: Path | None) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--paragraphs", type=int, default=3000, help="training paragraphs sampled (seeded)")
+    parser.add_argument("--paragraphs", type=int, default=2500, help="training paragraphs sampled (seeded)")
     parser.add_argument("--out", type=Path, default=MODEL_DIR / "answer_span.json")
     args = parser.parse_args()
     main(args.paragraphs, args.out)
