@@ -47,7 +47,7 @@ def build(split, questions, idf, predicted_sentence: bool = False):
                 continue
             a, b = found
         sentence = text[a:b]
-        cands = candidates(info, sentence)
+        cands = candidates(info, sentence, max_starts=None)  # every candidate (serving caps long sentences)
         golds = {normalize_answer(g) for g in q.answers}
         texts = [sentence[s:e] for s, e, _ in cands]
         labels = [int(normalize_answer(t) in golds) for t in texts]

@@ -58,8 +58,13 @@ def _context(word: str, is_word: bool) -> str:
     return word if word in FUNCTION_WORDS else ("d" if word[0].isdigit() else "w")
 
 
-def candidates(q: QuestionInfo, sentence: str) -> list[tuple[int, int, dict[str, float]]]:
-    """(start, end, features) of each candidate span; offsets index into `sentence`."""
+def candidates(
+    q: QuestionInfo, sentence: str, max_starts: int | None = MAX_STARTS
+) -> list[tuple[int, int, dict[str, float]]]:
+    """(start, end, features) of each candidate span; offsets index into `sentence`.
+
+    Training passes `max_starts=None` (every candidate); serving caps long sentences.
+    """
     toks = tokens(sentence)
     n = len(toks)
     if not n:
@@ -78,9 +83,9 @@ def candidates(q: QuestionInfo, sentence: str) -> list[tuple[int, int, dict[str,
     qt = q.qtype
     out = []
     near = [True] * n
-    if n > MAX_STARTS:
+    if max_starts is not None and n > max_starts:
         gap = [min((abs(k - m) for m in matched), default=k) for k in range(n)]
-        keep = set(sorted(range(n), key=lambda k: (gap[k], k))[:MAX_STARTS])
+        keep = set(sorted(range(n), key=lambda k: (gap[k], k))[:max_starts])
         near = [k in keep for k in range(n)]
     for i in range(n):
         if not is_word[i] or is_func[i] or not near[i]:
