@@ -151,7 +151,8 @@ def build_index_ray(
     """`qa.index.build.build_index` with the embedding done by a Ray Data job (one model per actor)."""
     corpus_dir = Path(corpus_dir or default_corpus_dir())
     index_dir = Path(index_dir or default_index_dir())
-    config = config or BuildConfig()
+    # A given embedder decides the model, as in the local build: the cluster must make the same vectors.
+    config = config or (BuildConfig(model=embedder.model_name) if embedder else BuildConfig())
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
     connect(address)
     reuse = {} if full else reusable_hashes(index_dir, config, embedder.max_tokens)

@@ -51,13 +51,13 @@ def test_an_unchanged_corpus_sends_nothing_to_the_cluster(tmp_path, local_ray, e
 
     index_dir = tmp_path / "index"
     build_index(SAMPLE_CORPUS, index_dir, embedder=embedder)
-    config = BuildConfig()
+    config = BuildConfig(model=embedder.model_name)
     reuse = reusable_hashes(index_dir, config, embedder.max_tokens)
     chunks = ChunkCache(Chunker(embedder.count_tokens, config.chunking))
     assert list(texts_to_embed(SAMPLE_CORPUS, chunks, config, reuse)) == []
     assert len(list(texts_to_embed(SAMPLE_CORPUS, chunks, config, {}))) == load_index(index_dir).n_chunks
     # other chunking settings: the build will embed everything, so the cluster must get everything
-    rechunked = BuildConfig(chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
+    rechunked = BuildConfig(model=embedder.model_name, chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
     assert reusable_hashes(index_dir, rechunked, embedder.max_tokens) == {}
 
 
@@ -70,6 +70,6 @@ def test_cli_build_with_ray_updates_an_index(tmp_path, local_ray, sample_index):
 
     index_dir = copy_index(sample_index, tmp_path / "index")
     args = ["build", "--corpus", str(SAMPLE_CORPUS), "--index", str(index_dir), "--ray", "auto"]
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, args, env={"QA_MODEL": load_index(index_dir).manifest.model})
     assert result.exit_code == 0, result.output
     assert "Indexed 5 articles" in result.output and "kept 5" in result.output
