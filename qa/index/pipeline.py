@@ -356,8 +356,9 @@ def build_from_articles(
             params = index_params(kind, n_chunks, config.index)
             new_ids = np.concatenate(pipeline.new_ids) if pipeline.new_ids else np.zeros(0, np.int64)
             served = previous.dense if previous else None
-            vectors = writer.vectors(pipeline.dim)
-            dense, params, graph = build_or_update(vectors, kind, params, served, pipeline.moved, new_ids)
+            dense, params, graph = build_or_update(
+                writer.vectors(pipeline.dim), kind, params, served, pipeline.moved, new_ids
+            )  # the memory-mapped vectors are let go before BM25 is scored: they would add to the peak
             lexical = pipeline.bm25.finish()
             update = {"mode": "incremental" if previous else "full", **pipeline.stats, "dense": graph}
             update["removed_articles"] = len(previous.articles) if previous else 0
