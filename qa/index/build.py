@@ -55,11 +55,14 @@ def files_signature(corpus_dir: Path, files: Iterable[Path]) -> str:
     return sha.hexdigest()
 
 
-def corpus_fingerprint(corpus_dir: Path) -> str:
-    """A hash of every article file's relative path and content (what a build of it records)."""
+def corpus_fingerprint(corpus_dir: Path, files: Iterable[Path] | None = None) -> str:
+    """A hash of every article file's relative path and content (what a build of it records).
+
+    `files` are the folder's article files when the caller has walked it already.
+    """
     corpus_dir = Path(corpus_dir)
     fingerprint = Fingerprint()
-    for path in iter_corpus_files(corpus_dir):
+    for path in iter_corpus_files(corpus_dir) if files is None else files:
         fingerprint.add(path.relative_to(corpus_dir).as_posix(), file_digest(path))
     return fingerprint.hexdigest()
 
@@ -86,9 +89,10 @@ def index_status(
         return "missing"
     if manifest.settings() != vector_settings(config):
         return "stale"
-    if manifest.corpus_files == files_signature(corpus_dir, iter_corpus_files(corpus_dir)):
+    files = list(iter_corpus_files(corpus_dir))  # one walk for both comparisons
+    if manifest.corpus_files == files_signature(corpus_dir, files):
         return "fresh"
-    if compare_bytes and manifest.corpus_fingerprint == corpus_fingerprint(corpus_dir):
+    if compare_bytes and manifest.corpus_fingerprint == corpus_fingerprint(corpus_dir, files):
         return "fresh"
     return "stale"
 
