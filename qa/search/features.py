@@ -70,7 +70,6 @@ QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("which", re.compile(r"\bwhich\b")),
     ("what", re.compile(r"\bwhat\b")),
 ]
-TYPE_NAMES = [name for name, _ in QUESTION_TYPES] + ["other"]
 
 
 def question_type(question: str) -> str:
@@ -100,11 +99,6 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """The index's stemmed terms of `text`, in order (stop-words dropped)."""
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in INDEX_STOPWORDS]
-
-
-def content_terms(text: str) -> list[str]:
-    """Stemmed terms without function words: what carries meaning."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in FUNCTION_WORDS]
 
 
 def content_flags(text: str, question_caps: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:

@@ -38,7 +38,6 @@ class Fusion(str, Enum):
 
 
 MODES: tuple[str, ...] = tuple(m.value for m in Mode)
-FUSIONS: tuple[str, ...] = tuple(f.value for f in Fusion)
 MAX_K = 100
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
