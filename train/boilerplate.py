@@ -35,7 +35,7 @@ from qa.ingest.publisher import PUBLISHER_FEATURES  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "boilerplate"
 DEFAULT_OUT = ROOT / "qa" / "ingest" / "models" / "boilerplate.json"
 SEED = 20261122
-MIN_PUBLISHER_PROB = 0.1
+MIN_PUBLISHER_PROB = 0.02
 
 
 def _flat(text: str) -> str:
@@ -150,6 +150,7 @@ def train_title(data: Path, sources: set[str], line_model: dict) -> dict:
 def train_publisher(data: Path, sources: set[str], line_model: dict) -> dict:
     """The publisher ranker: candidate names of each page, labelled by the scorer's own publisher match."""
     from qa.ingest.boilerplate import LineModel
+    from qa.ingest.metadata import find_title
     from qa.ingest.publisher import publisher_candidates
 
     score = _score_module(data)
@@ -160,7 +161,8 @@ def train_publisher(data: Path, sources: set[str], line_model: dict) -> dict:
         if _source(t) not in sources or not t.get("publisher"):
             continue
         lines = page_lines((data / "txt" / f"{t['id']}.txt").read_text(encoding="utf-8"))
-        names, feats = publisher_candidates(lines, model.predict(lines))
+        p = model.predict(lines)
+        names, feats = publisher_candidates(lines, p, find_title(lines, p, model))
         labels = [score.fuzzy_match(n, [t["publisher"], *t.get("publisher_aliases", [])]) for n in names]
         if not any(labels):
             continue

@@ -1,13 +1,13 @@
 """The publisher of a scraped text page: the site's name as its own furniture prints it.
 
-"From – SkyNews" or "Source: Reuters" on a short line is taken as it is. Otherwise every capitalised
-name in the page's furniture lines (not article text) is a candidate - with the menu words around it
-trimmed ("Like Atlas Obscura" -> "Atlas Obscura") - and so is a site domain in a copyright or cue line
-("Thank you for visiting nature.com"). Each candidate is described by where the page prints it: in a
-copyright line ("© 2019 The New York Times Company"), after a cue ("Follow Lifehacker", "Search LA
-Weekly", "About eHow", "The Verge homepage"), on a line of its own (a masthead), in how many distinct
-lines, at the top or the bottom of the page, in a byline (a person, not a site). A small logistic
-ranker (weights in ``models/boilerplate.json``, trained by ``train/boilerplate.py``) picks the best.
+"From – SkyNews" or "Source: Reuters" on a short line is taken as it is. Otherwise every phrase the
+page's furniture offers as a name (`qa.ingest.publisher_candidates`: copyright holders, names after or
+before a cue, sentences about the site, short lines of their own, the parts of a "Headline | Site" line,
+capitalised spans with the menu words around them trimmed) is a candidate, described by what the page
+does with it: how many furniture lines and body lines name it, whether a copyright line names it as
+the holder, whether a printed domain spells it, whether it is a masthead at the top or also recurs at
+the bottom, whether it sits in a byline (a person, not a site) or reads like a parent company. A small
+logistic ranker (weights in ``models/boilerplate.json``, trained by ``train/boilerplate.py``) picks the best.
 """
 
 from __future__ import annotations
@@ -19,157 +19,227 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .boilerplate import FURNITURE_WORDS, STOP_WORDS, Line, LineModel, default_model
+from .boilerplate import FURNITURE_WORDS, STOP_WORDS, WORD, Line, LineModel, default_model
+from .publisher_candidates import (
+    COPYRIGHT,
+    GENERIC,
+    OUTLET,
+    Mention,
+    candidate_phrases,
+    domain_stems,
+    is_byline,
+    is_corporate,
+    is_generic,
+    norm_name,
+    spells_domain,
+    squash,
+    tidy_name,
+    trim_generic,
+)
 
 PUBLISHER_FEATURES = (
     "log_lines",
-    "copyright_lines",
-    "cue_lines",
+    "log_body_mentions",
+    "holder",
+    "holder2",
+    "copyright_mention",
+    "cue",
+    "self",
+    "has_parent",
     "standalone",
-    "n_words",
-    "all_caps",
+    "masthead",
+    "split",
+    "span_only",
+    "before_title",
+    "near_title",
     "top",
     "bottom",
-    "log_body_mentions",
-    "domain",
+    "header_and_footer",
+    "first_position",
+    "domain_spelled",
+    "is_domain",
+    "from_domain",
+    "corporate",
     "byline",
     "outlet_word",
+    "n_words",
     "single_word",
-    "first_position",
+    "all_caps",
+    "lower_case",
     "camel_case",
+    "log_chars",
+    "case_kept",
+    "domain_form",
+    "spelled_out_elsewhere",
     "inside_longer",
     "holds_shorter",
-    "log_chars",
-)
-_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b", re.IGNORECASE)
-_CUE = re.compile(
-    r"^(?:follow|search|about|subscribe to|welcome to|support|contact|advertise (?:with|on)|new to|get|sign up for)\s"
-    r"|\s(?:homepage|home page|main menu|navigation|logo|newsletters?|daily|store)\W*$"
-    r"|(?:contributing an answer to|the latest from|why you can trust|is published by|powered by|visiting)\s",
-    re.IGNORECASE,
 )
 _EXPLICIT = re.compile(r"^(?:from|source|via)\s*[:–—-]\s*(?P<name>\S.{0,58})$", re.IGNORECASE)
-_DOMAIN = re.compile(r"\b(?:www\.|m\.)?[a-z][a-z0-9-]{1,40}\.(?:com|org|net|co\.uk|com\.au|news|co|io)\b", re.I)
-_BYLINE = re.compile(r"^(?:by|written by|posted by|author)\b", re.IGNORECASE)
-_OUTLET = re.compile(
-    r"\b(?:news|times|post|press|herald|tribune|journal|daily|telegraph|gazette|magazine|blog|review|observer|"
-    r"guardian|independent|chronicle|standard|wire|media|radio|tv|today|weekly|globe|mail|star|sun|express)\b",
-    re.IGNORECASE,
-)
 # Capitalised words, joined by a few lower-case connectors: "The Seattle Times", "Atlas Obscura", "CityLab".
 _CAP_WORD = r"(?:[A-Z][\w'’&.®⇒-]*|[0-9]+[A-Za-z][\w]*)"
 _CAP_SPAN = re.compile(rf"{_CAP_WORD}(?:\s+(?:(?:of|and|the|for|on|&|-)\s+)?{_CAP_WORD}){{0,4}}")
-_GENERIC = frozenset(
-    """home news world politics business sports sport tech technology science health entertainment opinion
-    culture lifestyle travel food style arts books video videos photos search menu subscribe login about contact
-    privacy terms more latest popular share email print us me this our the you your my it its comments reply
-    advertisement newsletter newsletters follow followed following read related tags category categories edition
-    international u.s. uk local national weather markets economy magazine blog podcast podcasts live events
-    shop store jobs careers help faq sitemap accessibility cookie cookies settings policy use conditions
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december jan feb mar apr jun jul aug sep sept oct nov dec today yesterday go back
-    top next previous all rights reserved by image photo picture credit getty images posted updated published
-    copyright i we he she they what how why when where who new free most best view watch listen sign up in out
-    log see also click here leave comment cancel post inc llc ltd get join like become order download try visit
-    welcome thanks thank meet explore discover browse powered proudly designed developed hosted breaking local
-    latest health review paper today's schedule tip send categories industry purpose other opinion""".split()  # noqa: SIM905
-)
+_CONNECTORS = frozenset("of and the for on & - a at in to".split())  # noqa: SIM905
 
 
-def _tidy(name: str) -> str:
-    name = re.split(r"\s+(?:\||·|•|–|—|-)\s+|(?<!\b[A-Z][a-z])\.\s+", name, maxsplit=1)[0]
-    name = re.sub(r"[\s,]+(?:Inc|LLC|Ltd|Limited|Corp|Corporation|Co|GmbH|plc|S\.A)\.?$", "", name)
-    return name.strip(" .,:;-®'’")
+def _plausible(name: str) -> bool:
+    words = name.split()
+    if not 2 <= len(name) <= 60 or not 1 <= len(words) <= 6 or is_generic(name):
+        return False
+    if not any(c.isalpha() for c in name) or re.search(r"[@?!]|https?:|\d{1,2}:\d{2}", name):
+        return False
+    if any(_menu_run(w) for w in words):
+        return False
+    lower = [w for w in words if w[0].islower() and w.lower() not in _CONNECTORS]
+    return len(words) == 1 or len(lower) * 2 <= len(words)
 
 
-def _generic(name: str) -> bool:
-    words = [w.lower().replace("’", "'").strip(".'") for w in name.split()]
-    return all(w in _GENERIC or w in STOP_WORDS or w in FURNITURE_WORDS or w.isdigit() for w in words)
+_MENU_WORDS = (GENERIC | FURNITURE_WORDS) - STOP_WORDS
 
 
-def _trim_generic(span: str) -> str:
-    """A capitalised span without the menu words around the name ("Like Atlas Obscura" -> "Atlas Obscura")."""
-    words = span.split()
-    while words and _generic(words[0]):
-        if words[0] in ("The", "THE") and len(words) > 1 and not _generic(words[1]):
-            break  # "The Seattle Times" keeps its article
-        words.pop(0)
-    while words and _generic(words[-1]) and not (len(words) > 1 and _OUTLET.fullmatch(words[-1])):
-        words.pop()
-    return " ".join(words)
+def _menu_run(word: str) -> bool:
+    """Menu items run together by the scrape: "ShopSubscribe", "HealthScienceU.S."."""
+    pieces = re.split(r"(?<=[a-z])(?=[A-Z])", word)
+    return sum(len(x) > 2 and x.lower() in _MENU_WORDS for x in pieces) >= 2
 
 
-def publisher_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _merge_domains(mentions: dict[str, Mention], stems: set[str]) -> None:
+    """A domain is another spelling of the name it spells: "washingtonpost.com" counts for "Washington Post"."""
+    spelled = [key for key in mentions if len(key.split()) > 1 and not re.search(r"\b(?:com|org|net)$", key)]
+    for key in list(mentions):
+        flat = squash(key.removesuffix(" com").removesuffix(" org").removesuffix(" net"))
+        printed_as_domain = key.endswith((" com", " org", " net")) or mentions[key].name.islower()
+        if flat not in stems or len(key.split()) > 2 or not printed_as_domain:
+            continue
+        into = [
+            other
+            for other in spelled
+            if other in mentions and other != key and spells_domain(mentions[other].name, {flat})
+        ]
+        if into:
+            best = max(into, key=lambda k: sum(mentions[k].forms.values()))
+            m, target = mentions.pop(key), mentions[best]
+            for kind, c in m.kinds.items():
+                target.kinds[kind] = target.kinds.get(kind, 0) + c
+            target.kinds["from_domain"] = target.kinds.get("from_domain", 0) + 1
+            target.first, target.last = min(target.first, m.first), max(target.last, m.last)
+
+
+def publisher_candidates(
+    lines: Sequence[Line], p: np.ndarray, title_at: int | None = None
+) -> tuple[list[str], np.ndarray]:
     """Candidate names (as the page spells them most often) and one row of `PUBLISHER_FEATURES` each."""
     n = len(lines)
     furniture = [
         (i, line.text)
         for i, line in enumerate(lines)
-        if len(line.text) <= 200 and (p[i] < 0.5 or len(line.text.split()) <= 8)
+        if (len(line.text) <= 200 and (p[i] < 0.5 or len(line.text.split()) <= 8))
+        or (len(line.text) <= 400 and COPYRIGHT.search(line.text))
     ]
-    stats: dict[str, Counter] = {}
-    spelled: dict[str, Counter[str]] = {}
-    standalone = Counter(t.strip(" .:!").lower() for _, t in furniture)
+    body_at = np.nonzero(p >= 0.5)[0]
+    body_start = int(body_at[0]) if len(body_at) else 0
+    body_end = int(body_at[-1]) if len(body_at) else n - 1
+    head = title_at if title_at is not None else body_start
+    mentions: dict[str, Mention] = {}
+
+    def add(name: str, kind: str, at: int) -> None:
+        name = tidy_name(name)
+        if _plausible(name):
+            mentions.setdefault(norm_name(name), Mention()).add(name, kind, at)
+
     for i, text in dict((t, (i, t)) for i, t in reversed(furniture)).values():  # each distinct line once
-        copyright_line, cue = bool(_COPYRIGHT.search(text)), bool(_CUE.search(text))
-        names = {_trim_generic(m.group(0)) for m in _CAP_SPAN.finditer(text)}
-        domains = {m.group(0).lower().removeprefix("www.").removeprefix("m.") for m in _DOMAIN.finditer(text)}
-        for name in sorted({_tidy(x) for x in names} | (domains if copyright_line or cue else set())):
-            if not 2 <= len(name) <= 50 or _generic(name) or len(name.split()) > 5:
-                continue
-            key = name.lower()
-            st = stats.setdefault(key, Counter())
-            spelled.setdefault(key, Counter())[name] += 1
-            st["lines"] += 1
-            st["copyright"] += copyright_line
-            st["cue"] += cue
-            st["byline"] += bool(_BYLINE.match(text))
-            st["domain"] = float(name in domains)
-            st["first"] = min(st.get("first", n), i)
-            st["last"] = max(st.get("last", 0), i)
-    if not stats:
+        for phrase, kind in candidate_phrases(text):
+            add(phrase, kind, i)
+        for m in _CAP_SPAN.finditer(text):
+            add(trim_generic(m.group(0)), "span", i)
+    distinct = list(dict.fromkeys(t for _, t in furniture))
+    stems, printed = domain_stems(distinct)
+    for stem in printed:
+        add(stem, "from_domain", n)
+    _merge_domains(mentions, stems)
+    if not mentions:
         return [], np.zeros((0, len(PUBLISHER_FEATURES)))
-    body = " ".join(line.text.lower() for i, line in enumerate(lines) if p[i] >= 0.5)
+    joined = "\n".join(f" {norm_name(t)} " for t in distinct)
+    copyright_text = "\n".join(f" {norm_name(t)} " for t in distinct if COPYRIGHT.search(t))
+    bylines = "\n".join(f" {norm_name(t)} " for t in distinct if is_byline(t))
+    body = " ".join(norm_name(lines[i].text) for i in body_at)
+    firsts: dict[str, int] = {}
+    lasts: dict[str, int] = {}
+    for i, text in furniture:
+        padded = f" {norm_name(text)} "
+        for key in mentions:
+            if f" {key} " in padded:
+                firsts.setdefault(key, i)
+                lasts[key] = i
     names, rows = [], []
-    for key, st in stats.items():
-        forms = spelled[key]
-        name = max(forms, key=lambda f: (not f.isupper(), forms[f], f))
+    for key, m in mentions.items():
+        name = m.name
         words = name.split()
+        k = m.kinds
+        pad = f" {key} "
+        first = min(m.first, firsts.get(key, m.first))
+        last = max(m.last if m.last < n else -1, lasts.get(key, -1))
+        standalone = k.get("standalone", 0)
         rows.append(
             (
-                math.log1p(st["lines"]),
-                min(st["copyright"], 3),
-                min(st["cue"], 3),
-                min(standalone[key], 3),
-                len(words),
-                float(name.isupper()),
-                float(st["first"] < 0.15 * n),
-                float(st["last"] > 0.85 * n),
-                math.log1p(body.count(key)),
-                st["domain"],
-                min(st["byline"], 2),
-                float(bool(_OUTLET.search(name))),
+                math.log1p(joined.count(pad)),
+                math.log1p(f" {body} ".count(pad)),
+                min(k.get("holder", 0), 2),
+                min(k.get("holder2", 0), 2),
+                float(pad in copyright_text),
+                min(k.get("cue", 0), 3),
+                min(k.get("self", 0), 2),
+                min(k.get("has_parent", 0), 1),
+                min(standalone, 3),
+                float(standalone > 0 and (first < head or first < 0.1 * n)),
+                min(k.get("split", 0), 2),
+                float(set(k) == {"span"}),
+                float(first < head),
+                float(title_at is not None and abs(first - title_at) <= 2),
+                float(first < 0.15 * n),
+                float(last > 0.85 * n),
+                float(first < body_start and last > body_end),
+                min(first, n) / max(n - 1, 1),
+                float(spells_domain(name, stems)),
+                float(bool(re.search(r"\.(?:com|org|net|co|io|tv|news)\b", name, re.I))),
+                float("from_domain" in k),
+                float(is_corporate(name)),
+                float(pad in bylines),
+                float(bool(OUTLET.search(name))),
+                min(len(words), 6),
                 float(len(words) == 1),
-                st["first"] / max(n - 1, 1),
+                float(name.isupper() and len(name) > 3),
+                float(name.islower()),
                 float(any(re.search(r"[a-z][A-Z]", w) for w in words)),
+                math.log1p(len(name)),
             )
         )
         names.append(name)
-    keys = [n.lower().split() for n in names]
-    lines_of = [r[0] for r in rows]
-    by_key = {" ".join(k): lines_of[j] for j, k in enumerate(keys)}
-    inside_of: dict[str, float] = {}  # a name -> the most lines of a longer name holding it
+    keys = list(mentions)
+    count = {key: joined.count(f" {key} ") for key in keys}
+    forms = {squash(key): key for key in keys if len(key.split()) > 1}
+    inside_of: dict[str, float] = {}  # a name -> the share of its mentions inside a longer name
     holds_of = []
-    for j, words in enumerate(keys):  # "BBC" inside "BBC News": a fragment of a longer name, or its short form
+    for key in keys:  # "BBC" inside "BBC News": a fragment of a longer name, or its short form
+        words = key.split()
         parts = {" ".join(words[a:b]) for a in range(len(words)) for b in range(a + 1, len(words) + 1)}
-        parts.discard(" ".join(words))
-        holds_of.append(max((by_key[x] for x in parts if x in by_key), default=0.0))
+        parts.discard(key)
+        holds_of.append(max((count[key] / max(count[x], 1) for x in parts if x in count), default=0.0))
         for x in parts:
-            inside_of[x] = max(inside_of.get(x, 0.0), lines_of[j])
-    extra = [
-        (inside_of.get(" ".join(words), 0.0), holds_of[j], math.log1p(len(" ".join(words))))
-        for j, words in enumerate(keys)
-    ]
+            if x in count:
+                inside_of[x] = max(inside_of.get(x, 0.0), count[key] / max(count[x], 1))
+    exact = Counter(w for line in lines for w in WORD.findall(line.text))
+    folded = Counter(w.lower() for line in lines for w in WORD.findall(line.text))
+    extra = []
+    for key in keys:
+        own = [w for w in WORD.findall(mentions[key].name) if w.lower() not in STOP_WORDS] or ["-"]
+        case_kept = sum(exact[w] / max(folded[w.lower()], 1) for w in own) / len(own)
+        domain_form = squash(key) in stems or squash(key.removesuffix(" com")) in stems
+        spelled = domain_form and any(
+            other != key and spells_domain(mentions[other].name, {squash(key.split()[0])}) for other in forms.values()
+        )
+        extra.append(
+            (case_kept, float(domain_form), float(spelled), min(inside_of.get(key, 0.0), 1.0), min(holds_of[-1], 1.0))
+        )
     return names, np.concatenate([np.array(rows, dtype=float), np.array(extra, dtype=float)], axis=1)
 
 
@@ -180,20 +250,13 @@ def find_publisher(
     for i, line in enumerate(lines):
         explicit = _EXPLICIT.match(line.text)
         if explicit and len(line.text.split()) <= 8 and p[i] < 0.5:
-            return _tidy(explicit.group("name"))
-    near = lines[max(0, title_at - 2) : title_at + 3] if title_at is not None else []
-    for line in near:  # a masthead by the headline: "Sputnik News"
-        text = line.text
-        words = text.split()
-        if len(words) > 4 or len(text) > 60 or not _OUTLET.search(text) or re.search(r"[|:›»/\d]|[a-z][A-Z]", text):
-            continue
-        own = [w for w in words if not _OUTLET.fullmatch(w)]  # "Sputnik" of "Sputnik News"
-        if own and not _generic(" ".join(own)) and all(w[0].isupper() for w in words):
-            return _tidy(text)
+            return tidy_name(explicit.group("name"))
     m = (model or default_model()).publisher
-    names, X = publisher_candidates(lines, p)
+    names, X = publisher_candidates(lines, p, title_at)
     if not names or not m:
         return ""
     scores = ((X - m["mean"]) / m["scale"]) @ m["coef"] + m["bias"]
     best = int(np.argmax(scores))
-    return names[best] if scores[best] > m.get("min_score", -math.inf) else ""
+    if scores[best] <= m.get("min_score", -math.inf):
+        return ""
+    return names[best]
