@@ -148,8 +148,8 @@ def copyright_holders(text: str) -> list[str]:
     for seg in _SEGMENT.split(stripped):
         seg = tidy_name(seg)
         words = seg.split()
-        while len(words) > 1 and is_generic(words[-1]):
-            words.pop()
+        while len(words) > 1 and is_generic(words[-1]) and not OUTLET.fullmatch(words[-1]):
+            words.pop()  # "Elavegan.com Privacy Policy"
         seg = " ".join(words)
         if not seg or not any(c.isalpha() for c in seg):
             continue
@@ -237,8 +237,9 @@ def candidate_phrases(text: str) -> list[tuple[str, str]]:
         out.append((holder, "holder" if holder_rank == 0 else "holder2"))
     for pattern, kind in ((_CUE_BEFORE, "cue"), (_CUE_AFTER, "cue")):
         m = pattern.match(clean)
-        if m and len(m.group("name").split()) <= 6 and looks_like_name(m.group("name")):
-            out.append((m.group("name"), kind))
+        name = trim_generic(m.group("name")) if m else ""
+        if name and len(name.split()) <= 6 and looks_like_name(name):
+            out.append((name, kind))
     m = _SELF.match(clean)
     if m and len(clean.split()) > len(m.group("name").split()) + 1 and looks_like_name(m.group("name")):
         out.append((m.group("name"), "self"))

@@ -1,0 +1,96 @@
+"""The publisher of a text scrape: read from the copyright holder, cue phrases, sentences about the site and
+printed domains, never from a hard-coded list of sites."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.ingest.clean import clean_page
+from qa.ingest.publisher_candidates import candidate_phrases, copyright_holders, spells_domain
+
+STORY = (
+    "The county board voted on Monday to reopen the old mill road to lorries after a year of repairs, "
+    "officials said, ending a detour that added twenty minutes to deliveries.",
+    "Engineers replaced two culverts and resurfaced a mile of the road, at a cost of about three million "
+    "dollars, and the board said the work came in under budget.",
+    "Residents who live along the detour said they were glad to see the heavy traffic go back to the road "
+    "that was built for it, and asked for a lower speed limit near the school.",
+)
+
+
+def scrape(footer: str) -> str:
+    menu = "Skip to content\n\nHome\n\nNews\n\nSports\n\nOpinion\n\nSubscribe\n\n"
+    head = "Mill road reopens to lorries after a year of repairs\n\nBy Ann Lee\n\nMarch 3, 2019\n\n"
+    tail = "\n\nShare this article\n\nFacebook\n\nTwitter\n\nRelated stories\n\nPrivacy policy\n\nTerms of use\n\n"
+    return menu + head + "\n\n".join(STORY) + tail + footer
+
+
+@pytest.mark.parametrize(
+    ("line", "holder"),
+    [
+        ("© 2019 Example Media Inc. All rights reserved.", "Example Media"),
+        ("Copyright © 2019 The Seattle Times | Privacy statement | Terms of service", "The Seattle Times"),
+        ("Reddit Inc © 2020. All rights reserved", "Reddit"),
+        ("Some rights reserved 2017-2023 by Heartland Newsfeed, a subsidiary partnership", "Heartland Newsfeed"),
+        ("Copyright © 2019 Salon.com, LLC. Reproduction of material is prohibited.", "Salon.com"),
+        ("© NOW Grenada. All Rights Reserved. Published by Aqua Design Inc.", "NOW Grenada"),
+        ("© Copyright 2006 - 2024 Spiceworks Inc.", "Spiceworks"),
+        ("Copyright © 2023 · Elavegan.com Privacy Policy · Disclosure", "Elavegan.com"),
+        ("© St. Lucia Times News. All rights reserved.", "St. Lucia Times News"),
+    ],
+)
+def test_the_copyright_line_names_its_holder(line, holder):
+    assert copyright_holders(line)[0] == holder
+
+
+def test_a_line_without_a_copyright_mark_names_no_holder():
+    assert copyright_holders("Example Media is hiring reporters") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("More from Kotaku", ("Kotaku", "cue")),
+        ("Sign up for the CityLab Daily newsletter", ("CityLab Daily", "cue")),
+        ("Thanks for visiting German Language Stack Exchange!", ("German Language Stack Exchange", "cue")),
+        ("Gothamist is funded by sponsors and member donations", ("Gothamist", "self")),
+        ("The Balance is part of the Dotdash Meredith publishing family.", ("The Balance", "has_parent")),
+        ("InStyle InStyle", ("InStyle", "standalone")),
+        ("Toggle navigation FlowFX", ("FlowFX", "standalone")),
+    ],
+)  # fmt: skip
+def test_furniture_lines_offer_the_name_they_print(line, found):
+    assert found in candidate_phrases(line)
+
+
+def test_prose_and_menus_offer_no_standalone_name():
+    assert not [p for p, kind in candidate_phrases("This is a sentence about the weather.") if kind == "standalone"]
+    assert not [p for p, kind in candidate_phrases("Policy / advocacy / Open culture") if kind == "standalone"]
+
+
+def test_a_domain_spells_the_name_it_stands_for():
+    assert spells_domain("Washington Post", {"washingtonpost"})
+    assert spells_domain("The Atlantic", {"theatlantic"})
+    assert spells_domain("Red Tricycle", {"redtri"})
+    assert spells_domain("New York Times", {"nytimes"})
+    assert not spells_domain("Explore HelloGiggles", {"hellogiggles"})
+    assert not spells_domain("Red Tricycle", {"redtricycles"})
+
+
+def test_a_scrape_takes_its_publisher_from_the_copyright_footer():
+    page = clean_page(scrape("© 2019 Mill Valley Ledger. All rights reserved."))
+    assert page.source == "Mill Valley Ledger"
+    assert "county board voted" in page.text
+
+
+def test_a_legal_suffix_is_not_part_of_the_name():
+    page = clean_page(scrape("© 2019 Example Media Inc. All rights reserved."))
+    assert page.source == "Example Media"
+
+
+def test_a_site_named_by_its_furniture_beats_its_parent_company():
+    footer = (
+        "More from The Valley Ledger\n\nSubscribe to The Valley Ledger newsletter\n\n"
+        "The Valley Ledger is part of Northern Media Group.\n\n© 2019 Northern Media Group LLC. All rights reserved."
+    )
+    assert clean_page(scrape(footer)).source == "The Valley Ledger"
