@@ -251,6 +251,15 @@ def find_publisher(
         explicit = _EXPLICIT.match(line.text)
         if explicit and len(line.text.split()) <= 8 and p[i] < 0.5:
             return tidy_name(explicit.group("name"))
+    near = lines[max(0, title_at - 2) : title_at + 3] if title_at is not None else []
+    for line in near:  # a masthead by the headline: "Sputnik News"
+        text = line.text
+        words = text.split()
+        if len(words) > 4 or len(text) > 60 or not OUTLET.search(text) or re.search(r"[|:›»/\d]|[a-z][A-Z]", text):
+            continue
+        own = [w for w in words if not OUTLET.fullmatch(w)]  # "Sputnik" of "Sputnik News"
+        if own and not is_generic(" ".join(own)) and all(w[0].isupper() for w in words):
+            return tidy_name(text)
     m = (model or default_model()).publisher
     names, X = publisher_candidates(lines, p, title_at)
     if not names or not m:
