@@ -182,7 +182,6 @@ def line_features(lines: list[Line]) -> np.ndarray:
         lower = [t.lower() for t in toks]
         n_stop = sum(t in STOP_WORDS for t in lower)
         n_furn = sum(t in FURNITURE_WORDS for t in lower)
-        letters = sum(c.isalpha() for c in text)
         local[i] = (
             math.log1p(n_words),
             math.log1p(len(text)),
@@ -191,8 +190,8 @@ def line_features(lines: list[Line]) -> np.ndarray:
             len(_SENT_END.findall(text)) / max(n_words, 1),
             text.count(",") / max(n_words, 1),
             sum(t[0].isupper() for t in toks) / n_words if n_words else 0.0,
-            sum(c.isdigit() for c in text) / max(len(text), 1),
-            float(letters > 3 and text.upper() == text),
+            sum(map(str.isdigit, text)) / max(len(text), 1),
+            float(text.upper() == text and sum(map(str.isalpha, text)) > 3),  # all capitals (checked first: rare)
             float(bool(_BULLET.match(text))),
             min(len(_SEPARATORS.findall(text)), 5) / 5,
             n_furn / n_words if n_words else 0.0,

@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -93,6 +94,13 @@ def _plausible(name: str) -> bool:
     return len(words) == 1 or len(lower) * 2 <= len(words)
 
 
+@lru_cache(maxsize=65536)
+def _tidy_plausible(name: str) -> str:
+    """The tidied name, or "" when it cannot be a site's name (pages repeat the same phrases: cached)."""
+    name = tidy_name(name)
+    return name if _plausible(name) else ""
+
+
 _MENU_WORDS = (GENERIC | FURNITURE_WORDS) - STOP_WORDS
 
 
@@ -124,6 +132,27 @@ def _merge_domains(mentions: dict[str, Mention], stems: set[str]) -> None:
             target.first, target.last = min(target.first, m.first), max(target.last, m.last)
 
 
+class _KeyIndex:
+    """Candidate keys (normalised names) indexed by their first word, to find every key a line holds in
+    one pass over the line's words rather than one search per key."""
+
+    def __init__(self, keys) -> None:
+        self.by_first: dict[str, list[tuple[str, list[str]]]] = {}
+        for key in keys:
+            words = key.split()
+            self.by_first.setdefault(words[0], []).append((key, words))
+
+    def count(self, texts) -> Counter[str]:
+        """How often each key occurs in `texts` (each a list of normalised words)."""
+        found: Counter[str] = Counter()
+        for words in texts:
+            for a, w in enumerate(words):
+                for key, kw in self.by_first.get(w, ()):
+                    if words[a : a + len(kw)] == kw:
+                        found[key] += 1
+        return found
+
+
 def publisher_candidates(
     lines: Sequence[Line], p: np.ndarray, title_at: int | None = None
 ) -> tuple[list[str], np.ndarray]:
@@ -142,8 +171,8 @@ def publisher_candidates(
     mentions: dict[str, Mention] = {}
 
     def add(name: str, kind: str, at: int) -> None:
-        name = tidy_name(name)
-        if _plausible(name):
+        name = _tidy_plausible(name)
+        if name:
             mentions.setdefault(norm_name(name), Mention()).add(name, kind, at)
 
     for i, text in dict((t, (i, t)) for i, t in reversed(furniture)).values():  # each distinct line once
@@ -158,34 +187,33 @@ def publisher_candidates(
     _merge_domains(mentions, stems)
     if not mentions:
         return [], np.zeros((0, len(PUBLISHER_FEATURES)))
-    joined = "\n".join(f" {norm_name(t)} " for t in distinct)
-    copyright_text = "\n".join(f" {norm_name(t)} " for t in distinct if COPYRIGHT.search(t))
-    bylines = "\n".join(f" {norm_name(t)} " for t in distinct if is_byline(t))
-    body = " ".join(norm_name(lines[i].text) for i in body_at)
+    index = _KeyIndex(mentions)
+    normed = {t: norm_name(t).split() for t in distinct}
+    count = index.count(normed.values())  # mentions in the furniture, each distinct line once
+    in_copyright = index.count(normed[t] for t in distinct if COPYRIGHT.search(t))
+    in_byline = index.count(normed[t] for t in distinct if is_byline(t))
+    in_body = index.count(norm_name(lines[i].text).split() for i in body_at)
     firsts: dict[str, int] = {}
     lasts: dict[str, int] = {}
     for i, text in furniture:
-        padded = f" {norm_name(text)} "
-        for key in mentions:
-            if f" {key} " in padded:
-                firsts.setdefault(key, i)
-                lasts[key] = i
+        for key in index.count([normed[text]]):
+            firsts.setdefault(key, i)
+            lasts[key] = i
     names, rows = [], []
     for key, m in mentions.items():
         name = m.name
         words = name.split()
         k = m.kinds
-        pad = f" {key} "
         first = min(m.first, firsts.get(key, m.first))
         last = max(m.last if m.last < n else -1, lasts.get(key, -1))
         standalone = k.get("standalone", 0)
         rows.append(
             (
-                math.log1p(joined.count(pad)),
-                math.log1p(f" {body} ".count(pad)),
+                math.log1p(count[key]),
+                math.log1p(in_body[key]),
                 min(k.get("holder", 0), 2),
                 min(k.get("holder2", 0), 2),
-                float(pad in copyright_text),
+                float(key in in_copyright),
                 min(k.get("cue", 0), 3),
                 min(k.get("self", 0), 2),
                 min(k.get("has_parent", 0), 1),
@@ -203,7 +231,7 @@ def publisher_candidates(
                 float(bool(re.search(r"\.(?:com|org|net|co|io|tv|news)\b", name, re.I))),
                 float("from_domain" in k),
                 float(is_corporate(name)),
-                float(pad in bylines),
+                float(key in in_byline),
                 float(bool(OUTLET.search(name))),
                 min(len(words), 6),
                 float(len(words) == 1),
@@ -215,7 +243,6 @@ def publisher_candidates(
         )
         names.append(name)
     keys = list(mentions)
-    count = {key: joined.count(f" {key} ") for key in keys}
     forms = {squash(key): key for key in keys if len(key.split()) > 1}
     inside_of: dict[str, float] = {}  # a name -> the share of its mentions inside a longer name
     holds_of = []
@@ -223,12 +250,14 @@ def publisher_candidates(
         words = key.split()
         parts = {" ".join(words[a:b]) for a in range(len(words)) for b in range(a + 1, len(words) + 1)}
         parts.discard(key)
-        holds_of.append(max((count[key] / max(count[x], 1) for x in parts if x in count), default=0.0))
+        holds_of.append(max((count[key] / max(count[x], 1) for x in parts if x in mentions), default=0.0))
         for x in parts:
-            if x in count:
+            if x in mentions:
                 inside_of[x] = max(inside_of.get(x, 0.0), count[key] / max(count[x], 1))
     exact = Counter(w for line in lines for w in WORD.findall(line.text))
-    folded = Counter(w.lower() for line in lines for w in WORD.findall(line.text))
+    folded: Counter[str] = Counter()
+    for w, c in exact.items():
+        folded[w.lower()] += c
     extra = []
     for key in keys:
         own = [w for w in WORD.findall(mentions[key].name) if w.lower() not in STOP_WORDS] or ["-"]
