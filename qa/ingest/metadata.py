@@ -46,6 +46,12 @@ TITLE_FEATURES = (
     "after_short_line",
     "title_case",
     "credit_words",
+    "shaped",
+    "standfirst_follows",
+    "log_shaped_to_body",
+    "stop_share",
+    "echoed",
+    "log_shaped_since_header",
 )
 _CREDIT = re.compile(r"\b(?:photo|photograph|image|getty|reuters|ap|afp|credit|courtesy|illustration|file)\b|/", re.I)
 _BREADCRUMB = re.compile(r"\s+(?:»|>>|>|/|›|→)\s+")
@@ -65,6 +71,24 @@ def headline_text(text: str) -> str:
     return text
 
 
+def _key(text: str) -> str:
+    return " ".join(t.lower() for t in WORD.findall(text))
+
+
+def headline_shaped(text: str) -> bool:
+    """A line shaped like a headline: 4-20 words, no final period, few furniture words, not a date or byline."""
+    toks = WORD.findall(text)
+    if not 4 <= len(toks) <= 20 or text.endswith(".") or len(text) > 200 or _BYLINE.match(text):
+        return False
+    return sum(t.lower() in FURNITURE_WORDS for t in toks) <= len(toks) / 5 and parse_date(text) is None
+
+
+def _standfirst(text: str, than: int) -> bool:
+    """A line that reads like a standfirst under a headline of `than` words: longer, a phrase or a sentence."""
+    toks = WORD.findall(text)
+    return than + 2 <= len(toks) <= 60 and not _BYLINE.match(text) and not _CREDIT.search(text)
+
+
 def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], np.ndarray]:
     """Indices of the lines that could be the headline, and one row of `TITLE_FEATURES` for each."""
     n = len(lines)
@@ -74,9 +98,11 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
     first = int(body_idx[0]) if len(body_idx) else 0
     body_words = Counter(w for i in body_idx for w in _content_words(lines[i].text))
     lead = set(w for i in body_idx[:3] for w in _content_words(lines[i].text))
-    counts = Counter(line.text.lower() for line in lines)
+    keys = [_key(line.text) for line in lines]  # "Headline –" repeats "Headline"
+    counts = Counter(keys)
     idx, rows = [], []
     last = min(n, first + 12)  # candidates end 8 lines into the body; a byline or date may follow them
+    shaped = [headline_shaped(headline_text(x.text)) for x in lines[: last + 1]]
     meta_line = [(len(x.text) < 120 and bool(parse_date(x.text))) or bool(_BYLINE.match(x.text)) for x in lines[:last]]
     for i, line in enumerate(lines):
         text = headline_text(line.text)
@@ -88,6 +114,7 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
         content = _content_words(text)
         lower = [t.lower() for t in toks]
         before = i < first
+        nxt = next((j for j in range(i + 1, min(n, i + 4)) if keys[j] != keys[i]), i + 1)  # a repeat skipped
         rows.append(
             (
                 float(before),
@@ -100,7 +127,7 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 float(bool(_BYLINE.match(text))),
                 sum(w in body_words for w in content) / len(content) if content else 0.0,
                 sum(w in lead for w in content) / len(content) if content else 0.0,
-                float(counts[text.lower()] > 1),
+                float(counts[keys[i]] > 1),
                 float(p[i]),
                 i / max(n - 1, 1),
                 float("|" in text or " - " in text or " – " in text),
@@ -114,6 +141,12 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 float(i > 0 and len(lines[i - 1].text.split()) <= 3),
                 float(len(toks) >= 3 and sum(t[0].isupper() for t in toks) / len(toks) > 0.7),
                 float(bool(_CREDIT.search(text))),
+                float(shaped[i]),
+                float(nxt < n and _standfirst(lines[nxt].text, len(toks))),
+                math.log1p(sum(shaped[j] and keys[j] != keys[i] for j in range(i + 1, first))),
+                sum(t in STOP_WORDS for t in lower) / len(toks),
+                float(keys[i] in keys[max(0, i - 3) : i] + keys[i + 1 : i + 4]),  # printed twice: <title> and <h1>
+                math.log1p(sum(shaped[j] and keys[j] != keys[i] for j in range(max(0, first - 8), i))),
             )
         )
         idx.append(i)

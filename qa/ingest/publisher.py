@@ -74,6 +74,8 @@ PUBLISHER_FEATURES = (
     "spelled_out_elsewhere",
     "inside_longer",
     "holds_shorter",
+    "outlet_form",
+    "has_outlet_form",
 )
 _EXPLICIT = re.compile(r"^(?:from|source|via)\s*[:–—-]\s*(?P<name>\S.{0,58})$", re.IGNORECASE)
 # Capitalised words, joined by a few lower-case connectors: "The Seattle Times", "Atlas Obscura", "CityLab".
@@ -130,6 +132,17 @@ def _merge_domains(mentions: dict[str, Mention], stems: set[str]) -> None:
                 target.kinds[kind] = target.kinds.get(kind, 0) + c
             target.kinds["from_domain"] = target.kinds.get("from_domain", 0) + 1
             target.first, target.last = min(target.first, m.first), max(target.last, m.last)
+
+
+def _short_form(key: str) -> str:
+    """A name without its article and outlet word ("the telegraph" -> "telegraph", "bbc news" -> "bbc"): the
+    short form a page also prints. The key itself when it has neither."""
+    words = key.split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    if len(words) > 1 and OUTLET.fullmatch(words[-1]):
+        words = words[:-1]
+    return " ".join(words)
 
 
 class _KeyIndex:
@@ -258,8 +271,10 @@ def publisher_candidates(
     folded: Counter[str] = Counter()
     for w, c in exact.items():
         folded[w.lower()] += c
+    outlet_form = {key: _short_form(key) for key in keys}
+    outlet_form = {key: short for key, short in outlet_form.items() if short != key and short in mentions}
     extra = []
-    for key in keys:
+    for j, key in enumerate(keys):
         own = [w for w in WORD.findall(mentions[key].name) if w.lower() not in STOP_WORDS] or ["-"]
         case_kept = sum(exact[w] / max(folded[w.lower()], 1) for w in own) / len(own)
         domain_form = squash(key) in stems or squash(key.removesuffix(" com")) in stems
@@ -267,7 +282,15 @@ def publisher_candidates(
             other != key and spells_domain(mentions[other].name, {squash(key.split()[0])}) for other in forms.values()
         )
         extra.append(
-            (case_kept, float(domain_form), float(spelled), min(inside_of.get(key, 0.0), 1.0), min(holds_of[-1], 1.0))
+            (
+                case_kept,
+                float(domain_form),
+                float(spelled),
+                min(inside_of.get(key, 0.0), 1.0),
+                min(holds_of[j], 1.0),
+                float(key in outlet_form),
+                float(key in outlet_form.values()),
+            )
         )
     return names, np.concatenate([np.array(rows, dtype=float), np.array(extra, dtype=float)], axis=1)
 

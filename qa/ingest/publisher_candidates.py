@@ -84,7 +84,7 @@ def tidy_name(name: str) -> str:
     for _ in range(2):
         name = _TRAIL_CORP.sub("", name).strip(" .,:;-–—'’\"“”()[]|")
     name = re.sub(r"^(?:by|the site|from)\s+", "", name, flags=re.IGNORECASE)
-    return name
+    return re.sub(r"(?<=\w)['’]s$", "", name)  # a possessive names the owner: "GitLab’s" -> "GitLab"
 
 
 _LOWER_OK = frozenset("of and the for on & - a at in to de du la le by".split())  # noqa: SIM905

@@ -3,10 +3,14 @@ printed domains, never from a hard-coded list of sites."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from qa.ingest.boilerplate import default_model, page_lines
 from qa.ingest.clean import clean_page
-from qa.ingest.publisher_candidates import candidate_phrases, copyright_holders, spells_domain
+from qa.ingest.publisher import PUBLISHER_FEATURES, publisher_candidates
+from qa.ingest.publisher_candidates import candidate_phrases, copyright_holders, spells_domain, tidy_name
 
 STORY = (
     "The county board voted on Monday to reopen the old mill road to lorries after a year of repairs, "
@@ -94,3 +98,29 @@ def test_a_site_named_by_its_furniture_beats_its_parent_company():
         "The Valley Ledger is part of Northern Media Group.\n\n© 2019 Northern Media Group LLC. All rights reserved."
     )
     assert clean_page(scrape(footer)).source == "The Valley Ledger"
+
+
+def test_a_possessive_names_the_owner():
+    assert tidy_name("GitLab’s") == "GitLab"
+    assert tidy_name("Kotaku's") == "Kotaku"
+    assert tidy_name("Boots") == "Boots"
+
+
+def test_the_long_form_of_an_outlet_name_beats_its_short_form():
+    footer = (
+        "Harbour News\n\nHarbour\n\nHarbour Home\n\nHarbour Sport\n\nMore from Harbour News\n\n"
+        "© 2020 Harbour. All rights reserved."
+    )
+    assert clean_page(scrape(footer)).source == "Harbour News"
+
+
+def test_every_mention_of_a_candidate_is_counted_once_per_distinct_line():
+    raw = scrape(
+        "More from Mill Valley Ledger\n\nMill Valley Ledger\n\n© 2019 Mill Valley Ledger. All rights reserved."
+    )
+    lines = page_lines(raw)
+    p = default_model().predict(lines)
+    names, X = publisher_candidates(lines, p)
+    row = X[names.index("Mill Valley Ledger")]
+    assert row[PUBLISHER_FEATURES.index("log_lines")] == pytest.approx(math.log1p(3))
+    assert row[PUBLISHER_FEATURES.index("copyright_mention")] == 1.0
