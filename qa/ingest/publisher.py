@@ -320,4 +320,15 @@ def find_publisher(
     best = int(np.argmax(scores))
     if scores[best] <= m.get("min_score", -math.inf):
         return ""
-    return names[best]
+    return without_com(names[best])
+
+
+_COM_DOMAIN = re.compile(r"^(?P<name>[A-Za-z][\w-]*[A-Za-z0-9])\.com$", re.IGNORECASE)
+
+
+def without_com(name: str) -> str:
+    """A commercial site's name without its ".com" ("Elavegan.com" -> "Elavegan"): the page prints its domain
+    where a name is wanted (a copyright line), and the site calls itself by the name. Other domains keep
+    their suffix, which is often part of the name ("Phys.org", "LWN.net")."""
+    m = _COM_DOMAIN.match(name)
+    return m.group("name") if m else name

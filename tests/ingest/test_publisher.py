@@ -9,7 +9,7 @@ import pytest
 
 from qa.ingest.boilerplate import default_model, page_lines
 from qa.ingest.clean import clean_page
-from qa.ingest.publisher import PUBLISHER_FEATURES, publisher_candidates
+from qa.ingest.publisher import PUBLISHER_FEATURES, publisher_candidates, without_com
 from qa.ingest.publisher_candidates import candidate_phrases, copyright_holders, spells_domain, tidy_name
 
 STORY = (
@@ -124,3 +124,12 @@ def test_every_mention_of_a_candidate_is_counted_once_per_distinct_line():
     row = X[names.index("Mill Valley Ledger")]
     assert row[PUBLISHER_FEATURES.index("log_lines")] == pytest.approx(math.log1p(3))
     assert row[PUBLISHER_FEATURES.index("copyright_mention")] == 1.0
+
+
+def test_a_site_named_only_by_its_com_domain_is_named_without_it():
+    page = clean_page(scrape("Copyright © 2021 Greenleafkitchen.com. All rights reserved."))
+    assert page.source == "Greenleafkitchen"
+    assert without_com("Elavegan.com") == "Elavegan"
+    assert without_com("Phys.org") == "Phys.org"  # other suffixes are often part of the name
+    assert without_com("LWN.net") == "LWN.net"
+    assert without_com("The Valley Ledger") == "The Valley Ledger"
