@@ -1,6 +1,7 @@
 """Train the answer-span model (qa/search/models/answer_span.json) on SQuAD train articles.
 
     nice .venv/bin/python -m train.answers_span [--paragraphs 3000]
+    nice .venv/bin/python -m train.answers_span --reader --paragraphs 1500   # answer_span_reader.json
 
 Candidates come from `qa.search.span.candidates` over the gold answer's sentence; a candidate is positive when
 it equals a gold answer after SQuAD normalisation. C is picked on dev (span F1 in the gold sentence); test is
@@ -21,7 +22,9 @@ from qa.search.answer_metrics import exact_match, f1_score, normalize_answer
 from qa.search.answers import answer_sentence
 from qa.search.features import QuestionInfo
 from qa.search.linear import MODEL_DIR, LinearModel
+from qa.search.reader import get_reader
 from qa.search.span import candidates
+from qa.search.span_reader import scored_candidates
 from qa.text import sentence_spans
 
 from .answers import sample_questions, split_idf
@@ -31,8 +34,9 @@ CS = (0.01, 0.1, 1.0)
 MIN_COUNT = 20
 
 
-def build(split, questions, idf, predicted_sentence: bool = False):
-    """Per question: (candidate rows, labels, candidate texts, gold answers)."""
+def build(split, questions, idf, predicted_sentence: bool = False, reader=None):
+    """Per question: (candidate rows, labels, candidate texts, gold answers); with a `reader`, each candidate
+    also carries the reader's scores for it (the reader reads the whole gold paragraph, as served)."""
     out = []
     spans_of = {}
     for q in questions:
@@ -46,10 +50,15 @@ def build(split, questions, idf, predicted_sentence: bool = False):
             if found is None:
                 continue
             a, b = found
-        sentence = text[a:b]
-        cands = candidates(info, sentence, max_starts=None)  # every candidate (serving caps long sentences)
+        if reader is not None:
+            scores = reader.scores(q.text, text, focus=a)
+            cands = scored_candidates(info, text, a, b, scores, max_starts=None) if scores else []
+            texts = [text[s:e] for s, e, _ in cands]
+        else:
+            sentence = text[a:b]
+            cands = candidates(info, sentence, max_starts=None)  # every candidate (serving caps long sentences)
+            texts = [sentence[s:e] for s, e, _ in cands]
         golds = {normalize_answer(g) for g in q.answers}
-        texts = [sentence[s:e] for s, e, _ in cands]
         labels = [int(normalize_answer(t) in golds) for t in texts]
         out.append(([r for _, _, r in cands], labels, texts, q.answers))
     return out
@@ -85,14 +94,15 @@ def evaluate(model: LinearModel, data) -> dict[str, float]:
     return {"em": round(em / n, 4), "f1": round(f1 / n, 4)}
 
 
-def main(n_paragraphs: int, out: Path | None) -> dict:
+def main(n_paragraphs: int, out: Path | None, with_reader: bool = False) -> dict:
     started = time.time()
     splits = load_splits()
+    reader = get_reader() if with_reader else None
     data, idfs = {}, {}
     for name, split in splits.items():
         idfs[name] = split_idf(split)
         questions = sample_questions(split, n_paragraphs if name == "train" else None)
-        data[name] = build(split, questions, idfs[name])
+        data[name] = build(split, questions, idfs[name], reader=reader)
     recall = {k: round(np.mean([any(labels) for _, labels, _, _ in v]), 4) for k, v in data.items()}
     print("candidate recall (gold in candidates)", recall, f"{time.time() - started:.0f}s", flush=True)
     results = [(evaluate(fit(data["train"], c), data["dev"]), c) for c in CS]
@@ -108,6 +118,9 @@ def main(n_paragraphs: int, out: Path | None) -> dict:
         from qa.search.linear import load_model
 
         load_model.cache_clear()
+    if with_reader:  # the reader picks the sentence when it is used
+        print(json.dumps(report), flush=True)
+        return report
     test = build(splits["test"], splits["test"].questions, idfs["test"], predicted_sentence=True)
     report["test_predicted_sentence_gold_paragraph"] = evaluate(model, test)
     print(json.dumps(report), flush=True)
@@ -117,6 +130,8 @@ def main(n_paragraphs: int, out: Path | None) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paragraphs", type=int, default=2500, help="training paragraphs sampled (seeded)")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR / "answer_span.json")
+    parser.add_argument("--out", type=Path, help="default: qa/search/models/answer_span[_reader].json")
+    parser.add_argument("--reader", action="store_true", help="the model that also reads the reader's scores")
     args = parser.parse_args()
-    main(args.paragraphs, args.out)
+    default = MODEL_DIR / ("answer_span_reader.json" if args.reader else "answer_span.json")
+    main(args.paragraphs, args.out or default, args.reader)

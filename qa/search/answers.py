@@ -9,13 +9,22 @@ question); the `dense` variant is used when sentence similarities are already at
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Mapping, Sequence
 
 from ..text import sentence_spans
 from .features import QuestionInfo, sentence_features
 from .linear import has_variant, load_model
+from .reader import ReaderScores, ReaderUnavailable, get_reader
+from .span_reader import read_span
 
 MODEL = "answer_sentence"
+# The reader's answer is kept when its span scores at least this much above its no-answer score (tuned on dev).
+NO_ANSWER_MARGIN = -2.0
+READER_ENV = "QA_READER"  # "off": the lexical span model gives the short answer (faster, weaker)
+log = logging.getLogger(__name__)
+_READER_MISSING = False
 
 
 def score_sentences(
@@ -54,9 +63,12 @@ def locate_answer(
 ) -> tuple[int, int, str, int, int]:
     """(highlight_start, highlight_end, answer, answer_start, answer_end) for one passage.
 
-    The highlight is the learned best sentence (the first one when no sentence shares a word with the question);
-    the answer is the best short span inside it, or "" (then answer_start == answer_end == highlight_start)
-    when nothing fits or `span` is False (passages below the top few skip the span work).
+    With `span` (the top passage), the reader (reader.py) reads the passage: the highlight is the sentence
+    holding its best span, the answer the candidate phrase of that sentence that the span model picks with
+    the reader's scores (span_reader.py), "" when the reader is surer that the passage holds no answer.
+    Without `span` the highlight is the learned best sentence (the first one when no sentence shares a word
+    with the question) and the answer "" (answer_start == answer_end == highlight_start); when the reader is
+    not available, the lexical span model's best phrase of that sentence is the answer.
     """
     from .highlight import best_sentence
     from .span import answer_span
@@ -64,5 +76,34 @@ def locate_answer(
     start, end = best_sentence(q, text, dense_scores=dense)
     if not span:
         return start, end, "", start, start
+    scores = read(q.text, text, focus=start)
+    if scores is not None:
+        reading = scores.reading
+        h_start, h_end = sentence_around(text, reading.start, reading.end)
+        if reading.margin < NO_ANSWER_MARGIN:
+            return h_start, h_end, "", h_start, h_start
+        answer, a, b = read_span(q, text, h_start, h_end, scores)
+        return h_start, h_end, answer, a, b
     answer, a, b = answer_span(q, text, start, end)
     return start, end, answer, a, b
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of `text` holding `start` (widened to `end` when a span crosses a sentence end)."""
+    for a, b in sentence_spans(text):
+        if a <= start < b or start < a:
+            return min(a, start), max(b, end)
+    return start, end
+
+
+def read(question: str, text: str, focus: int = 0) -> ReaderScores | None:
+    """The reader's scores for `text`, or None when it is unavailable (logged once) or the text is empty."""
+    global _READER_MISSING
+    if _READER_MISSING or os.environ.get(READER_ENV, "").lower() in ("0", "off", "no", "false"):
+        return None
+    try:
+        return get_reader().scores(question, text, focus)
+    except ReaderUnavailable as exc:
+        _READER_MISSING = True
+        log.warning("answers fall back to the lexical span model: %s", exc)
+        return None

@@ -8,6 +8,8 @@ others download at run time, which fails offline), so the reranker is pluggable:
   pairs; any other sentence-transformers folder (e.g. all-mpnet-base-v2) is used as a second bi-encoder.
 - ``QA_RERANKER=learned``: a logistic regression over the fused head's own scores and cheap text features
   (learned_rerank.py, trained by train/rerank.py); no extra encoding.
+- ``QA_RERANKER=reader``: the extractive reader (reader.py) reads each passage; its score is how much more
+  it believes its best answer span than that the passage holds none (about 10 ms a passage).
 - ``QA_RERANKER=sentences`` (the default): the index's own model, scoring each passage by its
   best-matching sentence; a claim or a question is usually answered by one sentence, which a
   whole-chunk vector dilutes.
@@ -155,6 +157,8 @@ def create_reranker(spec: str, embedder=None, cache_dir: Path | None = None) -> 
         from .learned_rerank import LearnedReranker
 
         return LearnedReranker()
+    if spec == "reader":
+        return ReaderReranker()
     if spec == "sentences":
         if embedder is None:
             raise ValueError("reranker 'sentences' needs the index's embedder")
@@ -171,6 +175,19 @@ def create_reranker(spec: str, embedder=None, cache_dir: Path | None = None) -> 
     if is_cross_encoder(path):
         return CrossEncoderReranker(path)
     return _sentence_transformer(path, sub(f"st-{path.name}"))
+
+
+class ReaderReranker:
+    """The extractive reader's answer margin (best span over no answer) as a passage's relevance."""
+
+    name = "reader"
+
+    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+        from .reader import get_reader
+
+        reader = get_reader()
+        readings = [reader.read(query, p) for p in passages]
+        return np.array([r.margin if r else -1e3 for r in readings], dtype=np.float32)
 
 
 _lock = threading.Lock()

@@ -1,0 +1,196 @@
+"""The extractive reader: the answer phrase of a passage, read by a small cross-encoder trained here.
+
+all-MiniLM-L6-v2 (the index's own packaged model) with a start/end head, fine-tuned on SQuAD train articles
+by `train/reader.py`. The fine-tuned top layers and the head ship in `qa/search/models/reader.npz` (int8, one
+scale per output row); at first use they are merged with the packaged weights into a model folder in the
+cache, which `qa.index.onnx_export` turns into the same fused int8 ONNX file the fast encoder uses. Reading
+then needs only onnxruntime and `tokenizers`: ``[CLS] question [SEP] passage [SEP]`` in, one start and one
+end score per token out; the answer is the best span of at most `MAX_ANSWER_TOKENS` tokens, and the
+``[CLS]`` score says how strongly the reader thinks the passage holds no answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import default_cache_dir
+
+WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
+MAX_TOKENS = 256  # question + passage; a longer passage is read in a window around `focus`
+MAX_ANSWER_TOKENS = 30
+BASE_MODEL = "all-MiniLM-L6-v2"
+_COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+
+
+class ReaderUnavailable(RuntimeError):
+    """The reader's weights, base model or runtime is missing; callers fall back to the lexical models."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's best span in the passage (character offsets), its score and the no-answer score."""
+
+    start: int
+    end: int
+    score: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        """How much more the reader believes the span than that the passage holds no answer."""
+        return self.score - self.null
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def model_folder(weights: Path = WEIGHTS, cache_dir: Path | None = None) -> Path:
+    """The merged model folder (packaged weights + fine-tuned layers), made once per weights file."""
+    from safetensors.numpy import load_file, save_file
+
+    from ..index.embed import resolve_model_path
+
+    if not weights.is_file():
+        raise ReaderUnavailable(f"no reader weights at {weights} (run: python -m train.reader)")
+    base = Path(resolve_model_path(BASE_MODEL))
+    folder = (cache_dir or default_cache_dir()) / "reader" / _sha(weights)[:16]
+    if (folder / "head.npz").is_file():
+        return folder
+    merged = load_file(str(base / "model.safetensors"))
+    head: dict[str, np.ndarray] = {}
+    with np.load(weights) as delta:
+        for key in delta.files:
+            name, _, part = key.partition("::")
+            if name.startswith("head."):
+                head[name.removeprefix("head.")] = delta[key]
+            elif part == "q":
+                merged[name.removeprefix("encoder.")] = delta[key].astype(np.float32) * delta[f"{name}::scale"]
+            elif not part:
+                merged[name.removeprefix("encoder.")] = delta[key]
+    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file({k: np.ascontiguousarray(v) for k, v in merged.items()}, str(tmp / "model.safetensors"))
+    for name in _COPIED:
+        shutil.copy(base / name, tmp / name)
+    np.savez(tmp / "head.npz", **head)
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another process made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+@dataclass(frozen=True)
+class ReaderScores:
+    """A reading with the reader's start score of each token start and end score of each token end
+    (character offsets in the passage); spans the reader did not see (outside its window) are absent."""
+
+    reading: Reading
+    starts: dict[int, float]
+    ends: dict[int, float]
+
+
+class Reader:
+    """Reads one passage for one question (onnxruntime, int8); thread-safe."""
+
+    def __init__(self, folder: Path, onnx_file: Path) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        threads = os.environ.get("QA_ENCODER_THREADS", "")
+        options.intra_op_num_threads = int(threads) if threads.isdigit() else 0
+        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        with np.load(folder / "head.npz") as head:
+            self.weight, self.bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
+
+    def read(self, question: str, text: str, focus: int = 0) -> Reading | None:
+        """The best answer span of `text` for `question`, or None when the text has no tokens."""
+        scores = self.scores(question, text, focus)
+        return scores.reading if scores else None
+
+    def scores(self, question: str, text: str, focus: int = 0) -> ReaderScores | None:
+        """The reading of `text` with every token's start and end score, or None when the text has no tokens."""
+        q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:64]
+        passage = self.tokenizer.encode(text, add_special_tokens=False)
+        if not passage.ids:
+            return None
+        budget = MAX_TOKENS - len(q_ids) - 3
+        lo = 0
+        if len(passage.ids) > budget:  # a window of `budget` tokens around the focus character
+            at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
+            lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
+        p_ids, p_offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
+        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        ids = [cls, *q_ids, sep, *p_ids, sep]
+        first = len(q_ids) + 2
+        types = [0] * first + [1] * (len(p_ids) + 1)
+        feed = {
+            "input_ids": np.array([ids], dtype=np.int64),
+            "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+            "token_type_ids": np.array([types], dtype=np.int64),
+        }
+        hidden = self.session.run(None, feed)[0][0]
+        logits = hidden @ self.weight.T + self.bias
+        start, end = logits[:, 0], logits[:, 1]
+        start, end, null = start[first : first + len(p_ids)], end[first : first + len(p_ids)], float(start[0] + end[0])
+        i, j, score = best_span(start, end)
+        starts: dict[int, float] = {}
+        ends: dict[int, float] = {}
+        for (a, b), s, e in zip(p_offsets, start.tolist(), end.tolist(), strict=True):
+            starts[a] = max(s, starts.get(a, s))
+            ends[b] = max(e, ends.get(b, e))
+        return ReaderScores(Reading(p_offsets[i][0], p_offsets[j][1], score, null), starts, ends)
+
+
+def best_span(start: np.ndarray, end: np.ndarray) -> tuple[int, int, float]:
+    """(first, last, score): the token pair with the highest start + end score, last - first < MAX_ANSWER_TOKENS."""
+    n = len(start)
+    # scores[i, k] = start[i] + end[i + k]; positions past the end are -inf
+    padded = np.concatenate([end, np.full(MAX_ANSWER_TOKENS, -np.inf, dtype=end.dtype)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, MAX_ANSWER_TOKENS)[:n]
+    scores = start[:, None] + windows
+    i, k = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return int(i), int(i + k), float(scores[i, k])
+
+
+_LOCK = threading.Lock()
+_READERS: dict[Path, Reader | ReaderUnavailable] = {}
+
+
+def get_reader(weights: Path = WEIGHTS) -> Reader:
+    """The packaged reader, made ready once per process (the first call may export the ONNX file)."""
+    with _LOCK:
+        cached = _READERS.get(weights)
+        if cached is None:
+            try:
+                from ..index.onnx_export import ExportError, ensure_onnx
+
+                folder = model_folder(weights)
+                cached = Reader(folder, ensure_onnx(folder, cache_dir=folder))
+            except (ImportError, OSError, ExportError, ReaderUnavailable) as exc:
+                cached = exc if isinstance(exc, ReaderUnavailable) else ReaderUnavailable(str(exc))
+            _READERS[weights] = cached
+    if isinstance(cached, ReaderUnavailable):
+        raise cached
+    return cached
+
+
+def describe(weights: Path = WEIGHTS) -> dict:
+    """The training record written beside the weights (questions, windows, dev exact match and F1)."""
+    try:
+        return json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
