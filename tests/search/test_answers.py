@@ -39,7 +39,7 @@ def test_question_types():
 
 
 def test_packaged_models_load_and_are_small_json():
-    for name in ("answer_sentence", "answer_span"):
+    for name in ("answer_sentence", "answer_span", "answer_span_reader"):
         path = MODEL_DIR / f"{name}.json"
         assert path.stat().st_size < 400_000
         json.loads(path.read_text())

@@ -9,7 +9,17 @@ import pytest
 
 from qa.search import answers
 from qa.search.features import QuestionInfo
-from qa.search.reader import MAX_ANSWER_TOKENS, WEIGHTS, ReaderUnavailable, best_span, describe, get_reader
+from qa.search.reader import (
+    MAX_ANSWER_TOKENS,
+    WEIGHTS,
+    ReaderScores,
+    ReaderUnavailable,
+    Reading,
+    best_span,
+    describe,
+    get_reader,
+)
+from qa.search.span_reader import FLOOR, available, reader_features
 
 CRUISE_TEXT = (
     "The Russian defence ministry said on Wednesday that its navy had joined the campaign. "
@@ -40,6 +50,25 @@ def test_best_span_takes_the_highest_start_plus_end_within_the_length_limit():
     start, end = np.zeros(n), np.zeros(n)
     start[0], end[-1], end[2] = 10.0, 10.0, 1.0
     assert best_span(start, end)[:2] == (0, 2)
+
+
+def test_reader_features_say_where_a_candidate_stands_against_the_readers_span():
+    scores = ReaderScores(Reading(10, 20, 5.0, 1.0), {0: 1.0, 10: 3.0, 12: 0.5}, {15: 1.0, 20: 2.0})
+    exact = reader_features(10, 20, scores)
+    assert exact["rd_exact"] == 1.0 and exact["rd_start"] == exact["rd_end"] == 0.0
+    inside = reader_features(12, 15, scores)
+    assert inside["rd_inside"] == 1.0 and inside["rd_start"] == -2.5 and inside["rd_end"] == -1.0
+    covers = reader_features(0, 25, scores)  # no token ends at 25: the floor
+    assert covers["rd_covers"] == 1.0 and covers["rd_end"] == FLOOR
+    assert reader_features(30, 40, scores)["rd_apart"] == 1.0
+
+
+def test_the_span_model_that_reads_the_readers_scores_is_packaged_and_weighs_them():
+    from qa.search.linear import load_model
+
+    assert available()
+    weights = load_model("answer_span_reader").weights
+    assert weights["rd_sum"] + weights.get("rd_start", 0) + weights.get("rd_end", 0) > 0
 
 
 @pytest.mark.slow
