@@ -20,7 +20,8 @@ from .synthetic import build_synthetic
 
 # The torch float32 encoder is the reference column: every ratio is to it, measured in the same run.
 FLOAT32, INT8, FAST = FLOAT_MODEL, "all-MiniLM-L6-v2-int8", FAST_MODEL
-GOALS = {"p50": {100_000: 20.0, 1_000_000: 30.0}, "p95": {100_000: 40.0}}
+# p50 at 100k: 20 ms (issue 5), 25 ms since issue 11 (the reader reads the top passage, ~8 ms)
+GOALS = {"p50": {100_000: 25.0, 1_000_000: 30.0}, "p95": {100_000: 40.0}}
 
 
 def parse_size(text: str) -> int:

@@ -26,6 +26,7 @@ from ..config import default_cache_dir
 WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
 MAX_TOKENS = 256  # question + passage; a longer passage is read in a window around `focus`
 MAX_ANSWER_TOKENS = 30
+RECENT = 32  # readings kept for a second look (a reranked head's top passage is read again for its answer)
 BASE_MODEL = "all-MiniLM-L6-v2"
 _COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
@@ -113,6 +114,8 @@ class Reader:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
+        self._recent: dict[tuple[str, str, int], ReaderScores] = {}  # the last RECENT readings, oldest first
+        self._lock = threading.Lock()
         with np.load(folder / "head.npz") as head:
             self.weight, self.bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
 
@@ -132,6 +135,10 @@ class Reader:
         if len(passage.ids) > budget:  # a window of `budget` tokens around the focus character
             at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
             lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
+        key = (question, text, lo)
+        with self._lock:
+            if key in self._recent:  # the reader reranker has just read this passage: its top is read again
+                return self._recent[key]
         p_ids, p_offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
         cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
         ids = [cls, *q_ids, sep, *p_ids, sep]
@@ -152,7 +159,12 @@ class Reader:
         for (a, b), s, e in zip(p_offsets, start.tolist(), end.tolist(), strict=True):
             starts[a] = max(s, starts.get(a, s))
             ends[b] = max(e, ends.get(b, e))
-        return ReaderScores(Reading(p_offsets[i][0], p_offsets[j][1], score, null), starts, ends)
+        result = ReaderScores(Reading(p_offsets[i][0], p_offsets[j][1], score, null), starts, ends)
+        with self._lock:
+            self._recent[key] = result
+            while len(self._recent) > RECENT:
+                self._recent.pop(next(iter(self._recent)))
+        return result
 
 
 def best_span(start: np.ndarray, end: np.ndarray) -> tuple[int, int, float]:

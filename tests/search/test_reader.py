@@ -134,3 +134,11 @@ def test_the_training_script_writes_int8_rows_that_restore_the_weights():
     assert np.abs(restored - w).max() <= np.abs(w).max(axis=1).max() / 127 / 2 + 1e-6
     assert q["head.bias"].dtype == np.float32
     assert json.loads(WEIGHTS.with_suffix(".json").read_text())["windows"] > 0
+
+
+@pytest.mark.slow
+def test_a_passage_read_again_for_the_same_question_is_not_read_twice():
+    reader = get_reader()
+    first = reader.scores("How many cruise missiles did the warships fire?", CRUISE_TEXT)
+    assert reader.scores("How many cruise missiles did the warships fire?", CRUISE_TEXT) is first
+    assert reader.scores("Where did the missiles fly?", CRUISE_TEXT) is not first
