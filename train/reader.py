@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from qa.search.answer_metrics import exact_match, f1_score
+from qa.search.reader import best_span, read_weights
 
 from .answers_data import SEED, Question, Split, load_splits
 
 OUT = Path(__file__).resolve().parents[1] / "qa" / "search" / "models" / "reader.npz"
 MAX_LEN = 192  # question + passage window, in model tokens
 STRIDE = 64
-MAX_ANSWER_TOKENS = 30
 NEGATIVE_WINDOW_SHARE = 0.3  # of windows without the answer, this share is kept
 HARD_NEGATIVE_SHARE = 0.2  # of questions, this share also reads a similar paragraph without the answer
 FROZEN_LAYERS = 2  # the embeddings and the first two layers keep the packaged weights (faster, a smaller file)
@@ -44,6 +44,7 @@ class Example:
     context: tuple[int, int]  # first and last+1 token of the passage
     start: int  # answer's first and last token; 0, 0 ([CLS]) when the window holds no answer
     end: int
+    offsets: list[tuple[int, int]]  # each token's characters in the passage (for the dev check's answers)
 
 
 def _tokenizer():
@@ -74,7 +75,7 @@ def _windows(tok, question: str, text: str, answer_start: int | None, answer_end
         if answer_start is not None and offsets[a][0] <= answer_start and offsets[b - 1][1] >= answer_end:
             start = next(i for i in range(a, b) if offsets[i][1] > answer_start)
             end = next(i for i in range(b - 1, a - 1, -1) if offsets[i][0] < answer_end)
-        out.append(Example(list(ids), list(enc["token_type_ids"][w]), (a, b), start, end))
+        out.append(Example(list(ids), list(enc["token_type_ids"][w]), (a, b), start, end, list(offsets)))
     return out
 
 
@@ -160,17 +161,11 @@ class ReaderNet:
         """The fine-tuned layers and head of an earlier run (dequantised)."""
         import torch
 
-        encoder, head = self.encoder.state_dict(), self.head.state_dict()
-        with np.load(path) as saved:
-            for key in saved.files:
-                name, _, part = key.partition("::")
-                if part == "scale":
-                    continue
-                value = saved[key].astype(np.float32) * (saved[f"{name}::scale"] if part == "q" else 1.0)
-                target = head if name.startswith("head.") else encoder
-                target[name.split(".", 1)[1]] = torch.from_numpy(value)
+        tuned, head = read_weights(path)
+        encoder = self.encoder.state_dict()
+        encoder.update({name.removeprefix("encoder."): torch.from_numpy(v) for name, v in tuned.items()})
         self.encoder.load_state_dict(encoder)
-        self.head.load_state_dict(head)
+        self.head.load_state_dict({name: torch.from_numpy(v) for name, v in head.items()})
 
     def state(self) -> dict[str, np.ndarray]:
         tuned = tuple(f"encoder.layer.{i}." for i in range(FROZEN_LAYERS, self.encoder.config.num_hidden_layers))
@@ -216,17 +211,6 @@ def train(net: ReaderNet, examples: list[Example], epochs: int, batch_size: int,
     net.encoder.eval()
 
 
-def best_span(start: np.ndarray, end: np.ndarray, a: int, b: int) -> tuple[int, int, float]:
-    """The best (first, last) token pair inside [a, b) with last - first < MAX_ANSWER_TOKENS, and its score."""
-    best = (a, a, -1e9)
-    for i in range(a, b):
-        j_end = min(b, i + MAX_ANSWER_TOKENS)
-        j = i + int(np.argmax(end[i:j_end]))
-        if start[i] + end[j] > best[2]:
-            best = (i, j, float(start[i] + end[j]))
-    return best
-
-
 def dev_scores(net: ReaderNet, split: Split, questions: list[Question]) -> dict[str, float]:
     """Exact match and F1 of the reader's best span over the gold paragraph (all of its windows)."""
     import torch
@@ -236,25 +220,16 @@ def dev_scores(net: ReaderNet, split: Split, questions: list[Question]) -> dict[
     with torch.inference_mode():
         for q in questions:
             text = split.paragraphs[q.pid][1]
-            enc = tok(q.text, text, truncation="only_second", max_length=MAX_LEN, stride=STRIDE,
-                      return_overflowing_tokens=True, return_offsets_mapping=True)  # fmt: skip
             best = ("", -1e9)
-            for w, ids in enumerate(enc["input_ids"]):
-                ex = _windows_one(enc, w, ids)
+            for ex in _windows(tok, q.text, text, None, None):
                 s, e = net.logits(*_tensors([ex]))
-                i, j, score = best_span(s[0].numpy(), e[0].numpy(), *ex.context)
+                a, b = ex.context
+                i, j, score = best_span(s[0, a:b].numpy(), e[0, a:b].numpy())
                 if score > best[1]:
-                    offsets = enc["offset_mapping"][w]
-                    best = (text[offsets[i][0] : offsets[j][1]], score)
+                    best = (text[ex.offsets[a + i][0] : ex.offsets[a + j][1]], score)
             em += exact_match(best[0], q.answers)
             f1 += f1_score(best[0], q.answers)
     return {"exact_match": em / len(questions), "f1": f1 / len(questions)}
-
-
-def _windows_one(enc, w: int, ids) -> Example:
-    seq = enc.sequence_ids(w)
-    ctx = [i for i, s in enumerate(seq) if s == 1]
-    return Example(list(ids), list(enc["token_type_ids"][w]), (ctx[0], ctx[-1] + 1), 0, 0)
 
 
 def quantize(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -54,6 +54,24 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def read_weights(weights: Path = WEIGHTS) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(fine-tuned layers, head) from the weights file, int8 rows dequantised; layer names as in the file
+    ("encoder.encoder.layer.N..."), head names without their "head." prefix."""
+    tuned: dict[str, np.ndarray] = {}
+    head: dict[str, np.ndarray] = {}
+    with np.load(weights) as saved:
+        for key in saved.files:
+            name, _, part = key.partition("::")
+            if part == "scale":
+                continue
+            value = saved[key].astype(np.float32) * saved[f"{name}::scale"] if part == "q" else saved[key]
+            if name.startswith("head."):
+                head[name.removeprefix("head.")] = value
+            else:
+                tuned[name] = value
+    return tuned, head
+
+
 def model_folder(weights: Path = WEIGHTS, cache_dir: Path | None = None) -> Path:
     """The merged model folder (packaged weights + fine-tuned layers), made once per weights file."""
     from safetensors.numpy import load_file, save_file
@@ -67,16 +85,8 @@ def model_folder(weights: Path = WEIGHTS, cache_dir: Path | None = None) -> Path
     if (folder / "head.npz").is_file():
         return folder
     merged = load_file(str(base / "model.safetensors"))
-    head: dict[str, np.ndarray] = {}
-    with np.load(weights) as delta:
-        for key in delta.files:
-            name, _, part = key.partition("::")
-            if name.startswith("head."):
-                head[name.removeprefix("head.")] = delta[key]
-            elif part == "q":
-                merged[name.removeprefix("encoder.")] = delta[key].astype(np.float32) * delta[f"{name}::scale"]
-            elif not part:
-                merged[name.removeprefix("encoder.")] = delta[key]
+    tuned, head = read_weights(weights)
+    merged.update({name.removeprefix("encoder."): value for name, value in tuned.items()})
     tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
     save_file({k: np.ascontiguousarray(v) for k, v in merged.items()}, str(tmp / "model.safetensors"))
