@@ -114,13 +114,11 @@ class Reader:
     """Reads one passage for one question (onnxruntime, int8); thread-safe."""
 
     def __init__(self, folder: Path, onnx_file: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        threads = os.environ.get("QA_ENCODER_THREADS", "")
-        options.intra_op_num_threads = int(threads) if threads.isdigit() else 0
-        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        from ..index.onnx_encoder import configured_threads, cpu_session
+
+        self.session = cpu_session(onnx_file, configured_threads(), spinning=True)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
