@@ -27,14 +27,9 @@ from qa.search.answer_metrics import f1_score, holds_answer
 from qa.search.answers import READER_ENV, sentence_around
 from qa.search.options import SearchOptions
 from qa.search.reader import get_reader
-from qa.search.retriever import Retriever
+from qa.search.retriever import Retriever, min_max
 
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    span = values.max() - values.min()
-    return (values - values.min()) / span if span > 0 else np.zeros_like(values)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,8 +69,8 @@ def main(argv: list[str] | None = None) -> None:
             outcomes.append([right_passage, holds_answer(h.text[a:b], golds), f1_score(h.text[r.start : r.end], golds)])
         top_reader += outcomes[0]
         margins[bool(outcomes[0][0])].append(readings[0].margin)
-        fused = _scaled(np.array([h.score for h in head]))
-        read = _scaled(np.array([r.margin for r in readings]))
+        fused = min_max(np.array([h.score for h in head]))
+        read = min_max(np.array([r.margin for r in readings]))
         for w in WEIGHTS:
             mixed[w] += outcomes[int(np.argmax((1 - w) * fused + w * read))]
     n = len(qids)

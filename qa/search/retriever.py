@@ -158,7 +158,7 @@ class Retriever:
         reranker = get_reranker(options.reranker, self.embedder, self.rerank_cache_dir)
         titles = [self.index.articles[int(self.index.chunk_rows[cid][0])].get("title", "") for cid in head]
         texts = [embedding_text(t, self.index.chunk_text(cid)) for t, cid in zip(titles, head, strict=True)]
-        fused = _min_max(np.array([scores[cid] for cid in head]))
+        fused = min_max(np.array([scores[cid] for cid in head]))
         low, high = min(scores[cid] for cid in head), max(scores[cid] for cid in head)
         spread = (high - low) or 1.0
         score_head = getattr(reranker, "score_head", None)
@@ -176,7 +176,7 @@ class Retriever:
             )
         else:
             raw = reranker.score(query, texts)
-        reranked = _min_max(np.asarray(raw, dtype=np.float64))
+        reranked = min_max(np.asarray(raw, dtype=np.float64))
         w = 1.0 if score_head is not None else options.rerank_weight  # the learned model already weighs fusion
         out = {cid: -1.0 - (high - s) / spread for cid, s in scores.items()}  # below the head, same order
         out.update({cid: (1 - w) * f + w * r for cid, f, r in zip(head, fused, reranked, strict=True)})
@@ -284,7 +284,8 @@ class Retriever:
         return sorted({a.get("source") for a in self.index.articles if a.get("source")})
 
 
-def _min_max(values: np.ndarray) -> np.ndarray:
+def min_max(values: np.ndarray) -> np.ndarray:
+    """Scaled to [0, 1] over the values given (all ones when they are all equal): how reranking mixes scores."""
     spread = float(values.max() - values.min()) if len(values) else 0.0
     return (values - values.min()) / spread if spread > 0 else np.ones_like(values)
 
