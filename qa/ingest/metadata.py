@@ -58,6 +58,11 @@ _BREADCRUMB = re.compile(r"\s+(?:»|>>|>|/|›|→)\s+")
 _BYLINE = re.compile(r"^(?:by|written by|posted by|author|words by)\b", re.IGNORECASE)
 
 
+def is_byline(text: str) -> bool:
+    """A byline ("By ...", "Written by ...", "Author: ..."): never a headline, never a publisher."""
+    return bool(_BYLINE.match(text))
+
+
 def _content_words(text: str) -> list[str]:
     return [w for w in (t.lower() for t in WORD.findall(text)) if w not in STOP_WORDS and len(w) > 2]
 

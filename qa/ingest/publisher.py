@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from .boilerplate import FURNITURE_WORDS, STOP_WORDS, WORD, Line, LineModel, default_model
+from .metadata import is_byline
 from .publisher_candidates import (
     COPYRIGHT,
     GENERIC,
@@ -28,7 +29,6 @@ from .publisher_candidates import (
     Mention,
     candidate_phrases,
     domain_stems,
-    is_byline,
     is_corporate,
     is_generic,
     norm_name,

@@ -58,7 +58,6 @@ _SELF = re.compile(
     r"^(?P<name>(?:[\w'’&.⇒-]+\s+){0,5}?[\w'’&.⇒-]+)\s+(?:is|are|uses|would like|earns?|participates|may earn)\b",
 )
 _PART_OF = re.compile(r"\b(?:is|are) (?:a |an )?(?:part of|member of|subsidiary of|owned by|published by)\b", re.I)
-_BYLINE = re.compile(r"^(?:by|written by|posted by|author|words by)\b", re.IGNORECASE)
 _HEAD_SPLIT = re.compile(r"\s+(?:\||–|—|-|::|·|•|»)\s+")
 DOMAIN = re.compile(
     r"(?<![\w@.])(?:https?://)?(?:www\.|m\.)?(?P<stem>[a-z0-9][a-z0-9-]{1,40})\.(?:com|org|net|co\.uk|com\.au|news|"
@@ -269,7 +268,3 @@ def domain_stems(lines: Sequence[str]) -> tuple[set[str], list[str]]:
 
 def is_corporate(name: str) -> bool:
     return bool(_CORP_WORD.search(name))
-
-
-def is_byline(text: str) -> bool:
-    return bool(_BYLINE.match(text))
