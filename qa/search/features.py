@@ -72,6 +72,19 @@ QUESTION_TYPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_QUESTION_START = re.compile(
+    r"(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|could|should|would|will|"
+    r"has|have|had|name|list)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether `text` is asked as a question (a "?" at the end, or a question word first), not a claim or keywords."""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
 def question_type(question: str) -> str:
     q = question.lower()
     for name, pattern in QUESTION_TYPES:

@@ -90,6 +90,10 @@ class SearchOptions:
     rerank_depth: int = 10  # "hybrid+rerank": how many fused chunks the reranker reorders
     rerank_weight: float = 0.5  # share of the reranker in the reordered score (the rest is the fused score)
     reranker: str | None = None  # "sentences" or a model folder; None: QA_RERANKER, else "sentences"
+    # The extractive reader reads up to this many top passages (hybrid mode, "mix" fusion) and reorders them by
+    # fused score + read_weight * its answer margin; 0 or 1: only the top passage is read, for its answer.
+    read_depth: int = 3
+    read_weight: float = 0.02
     per_article: bool = False  # at most one passage per article
     sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all
     date_from: str | None = None  # inclusive; "YYYY[-MM[-DD]]" accepted, stored as an ISO date
@@ -101,12 +105,14 @@ class SearchOptions:
         set_ = object.__setattr__
         set_(self, "mode", _enum(Mode, self.mode, "mode"))
         set_(self, "fusion", _enum(Fusion, self.fusion, "fusion"))
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
-            raise ValueError(f"k must be a whole number between 1 and {MAX_K}, not {self.k!r}")
+        _check_whole("k", self.k, 1)
         if not 0.0 <= float(self.dense_weight) <= 1.0:
             raise ValueError(f"dense_weight must be between 0 and 1, not {self.dense_weight!r}")
         if self.candidates < 1 or self.rerank_depth < 1 or self.rrf_k < 1:
             raise ValueError("candidates, rerank_depth and rrf_k must be at least 1")
+        _check_whole("read_depth", self.read_depth, 0)
+        if not float(self.read_weight) >= 0:
+            raise ValueError(f"read_weight must be 0 or more, not {self.read_weight!r}")
         if not float(self.half_life_days) > 0:
             raise ValueError(f"half_life_days must be more than 0, not {self.half_life_days!r}")
         set_(self, "sources", _sources(self.sources))
@@ -129,6 +135,11 @@ class SearchOptions:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SearchOptions))
+
+
+def _check_whole(name: str, value: object, lowest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= MAX_K:
+        raise ValueError(f"{name} must be a whole number between {lowest} and {MAX_K}, not {value!r}")
 
 
 def _sources(value: object) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from ..index.lexical import stem_words
 from ..index.store import IndexData, load_index
 from ..records import Passage
 from ..text import embedding_text, normalize_space
-from .answers import locate_answer
-from .features import QuestionInfo
+from .answers import MAX_MARGIN, locate_answer, reading_margin
+from .features import QuestionInfo, is_question
 from .followup import expand_query
 from .options import Fusion, Mode, SearchOptions
 from .rerank import get_reranker
@@ -64,7 +64,7 @@ class Retriever:
         options = options or SearchOptions()
         question = validate_question(question)
         terms = stem_words(question)
-        ranked = self._rank(expand_query(question, history), options)
+        ranked = self._rank(expand_query(question, history), options, question)
         # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
         # One call for all passages, so the question is encoded once.
         reranker = get_reranker(options.reranker, self.embedder) if options.mode is Mode.HYBRID_RERANK else None
@@ -84,9 +84,10 @@ class Retriever:
         self, question: str, history: list[str] | None = None, options: SearchOptions | None = None
     ) -> list[tuple[int, float]]:
         """(chunk id, score) of the top `options.k` chunks after fusion, reranking, filters and dedup."""
-        return self._rank(expand_query(validate_question(question), history), options or SearchOptions())
+        question = validate_question(question)
+        return self._rank(expand_query(question, history), options or SearchOptions(), question)
 
-    def _rank(self, query: str, options: SearchOptions) -> list[tuple[int, float]]:
+    def _rank(self, query: str, options: SearchOptions, question: str | None = None) -> list[tuple[int, float]]:
         n_chunks = self.index.n_chunks
         if n_chunks == 0:
             return []
@@ -100,7 +101,42 @@ class Retriever:
             head = self._select(order, replace(options, per_article=False), options.rerank_depth)
             scores = self._rerank(query, head, scores, options)
             order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
-        return [(cid, scores[cid]) for cid in self._select(order, options, options.k)]
+        question = question or query
+        reading = (
+            options.mode is Mode.HYBRID
+            and options.fusion is Fusion.MIX
+            and options.read_depth > 1
+            and is_question(question)  # the reader answers questions: a claim or keywords keep the fused order
+        )
+        picked = self._select(order, options, max(options.k, options.read_depth) if reading else options.k)
+        ranked = [(cid, scores[cid]) for cid in picked]
+        if reading:  # the reader reorders the head, however few passages are asked for
+            ranked = self._read_order(question, ranked, options)
+        return ranked[: options.k]
+
+    def _read_order(
+        self, question: str, ranked: list[tuple[int, float]], options: SearchOptions
+    ) -> list[tuple[int, float]]:
+        """The first `read_depth` chunks reordered by fused score + read_weight * the reader's answer margin.
+
+        Chunks are read best first; one whose fused score cannot beat the best so far even with the largest
+        margin the reader gives is not read, nor any after it. The reordered chunks swap places only: each
+        position keeps its fused score, so scores still fall down the list. Unchanged without the reader.
+        """
+        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
+        read: dict[int, float] = {}
+        best = -np.inf
+        for cid, score in ranked[: options.read_depth]:
+            if score + options.read_weight * MAX_MARGIN <= best:
+                break
+            margin = reading_margin(info, self.index.chunk_text(cid))
+            if margin is None:  # no reader: fused order
+                return ranked
+            read[cid] = score + options.read_weight * margin
+            best = max(best, read[cid])
+        head = sorted(read, key=lambda cid: read[cid], reverse=True)
+        places = [score for _, score in ranked[: len(head)]]
+        return list(zip(head, places, strict=True)) + ranked[len(head) :]
 
     @cached_property
     def newest(self) -> date | None:

@@ -59,11 +59,13 @@ def _context(word: str, is_word: bool) -> str:
 
 
 def candidates(
-    q: QuestionInfo, sentence: str, max_starts: int | None = MAX_STARTS
+    q: QuestionInfo, sentence: str, max_starts: int | None = MAX_STARTS, anchor: int | None = None
 ) -> list[tuple[int, int, dict[str, float]]]:
     """(start, end, features) of each candidate span; offsets index into `sentence`.
 
-    Training passes `max_starts=None` (every candidate); serving caps long sentences.
+    Training passes `max_starts=None` (every candidate); serving scores only spans starting at the
+    `max_starts` words nearest the question's words, or nearest the character `anchor` when given (where the
+    reader puts the answer).
     """
     toks = tokens(sentence)
     n = len(toks)
@@ -84,7 +86,11 @@ def candidates(
     out = []
     near = [True] * n
     if max_starts is not None and n > max_starts:
-        gap = [min((abs(k - m) for m in matched), default=k) for k in range(n)]
+        if anchor is not None:
+            at = next((k for k, (_, a, b) in enumerate(toks) if b > anchor), n - 1)
+            gap = [abs(k - at) for k in range(n)]
+        else:
+            gap = [min((abs(k - m) for m in matched), default=k) for k in range(n)]
         keep = set(sorted(range(n), key=lambda k: (gap[k], k))[:max_starts])
         near = [k in keep for k in range(n)]
     for i in range(n):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qa.search.highlight import best_sentence, score_sentences
 from qa.text import sentence_spans
 
@@ -38,3 +40,20 @@ def test_every_sentence_is_scored_in_order_as_a_span_of_the_text():
 def test_nothing_in_common_gives_the_first_sentence_and_empty_text_the_whole_span():
     assert _best("zebra giraffe") == "Russia's navy fired missiles at targets in Syria."
     assert best_sentence("anything", "") == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("How many cruise missiles did the Russian warships fire?", True),
+        ("who won the election", True),
+        ("The election was won by a landslide?", True),
+        ("0-dimensional biomaterials show inductive properties.", False),
+        ("cruise missiles Caspian Sea", False),
+        ("Whoever wins, markets fall.", False),
+    ],
+)
+def test_questions_are_told_from_claims_and_keywords(text, asked):
+    from qa.search.features import is_question
+
+    assert is_question(text) is asked

@@ -35,7 +35,19 @@ def test_modes_and_fusion_are_enums_and_a_bad_value_names_the_accepted_ones():
         SearchOptions(fusion="average")
 
 
-@pytest.mark.parametrize("bad", [{"k": 0}, {"k": True}, {"k": 2.5}, {"dense_weight": 1.5}, {"rrf_k": 0}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"k": 0},
+        {"k": True},
+        {"k": 2.5},
+        {"dense_weight": 1.5},
+        {"rrf_k": 0},
+        {"read_depth": -1},
+        {"read_depth": True},
+        {"read_weight": -0.1},
+    ],
+)
 def test_numbers_out_of_range_are_refused(bad):
     with pytest.raises(ValueError):
         SearchOptions(**bad)

@@ -119,3 +119,75 @@ def test_the_whole_article_and_unknown_ids(hash_retriever):
     assert "Interfax" in article["text"]
     with pytest.raises(KeyError, match="no article"):
         hash_retriever.article("no-such-article.txt")
+
+
+def _margins_by_text(retriever, ranked, margins):
+    """A stand-in reader: the margin of each ranked chunk's text, by position (calls are recorded)."""
+    by_text = {retriever.index.chunk_text(cid): m for (cid, _), m in zip(ranked, margins, strict=False)}
+    calls = []
+
+    def reading_margin(info, text):
+        calls.append(text)
+        return by_text.get(text, 0.0)
+
+    return reading_margin, calls
+
+
+def test_the_reader_reorders_the_head_by_its_answer_margin(hash_retriever, monkeypatch):
+    import qa.search.retriever as retriever_module
+
+    before = hash_retriever.rank(CRUISE, options=SearchOptions(k=6, read_depth=0))
+    fake, calls = _margins_by_text(hash_retriever, before, [0.0, 1.0, 9.0, 0.0, 0.0, 0.0])
+    monkeypatch.setattr(retriever_module, "reading_margin", fake)
+    after = hash_retriever.rank(CRUISE, options=SearchOptions(k=6, read_depth=3, read_weight=10.0))
+    assert [cid for cid, _ in after] == [before[i][0] for i in (2, 1, 0, 3, 4, 5)]  # only the head moves
+    assert [s for _, s in after] == [s for _, s in before]  # each place keeps its score: still best first
+    assert len(calls) == 3
+    # one passage asked for: the reader still reads the head and the best answer comes first
+    assert hash_retriever.rank(CRUISE, options=SearchOptions(k=1, read_depth=3, read_weight=10.0)) == after[:1]
+
+
+def test_a_passage_that_cannot_win_is_not_read(hash_retriever, monkeypatch):
+    import qa.search.retriever as retriever_module
+    from qa.search.answers import MAX_MARGIN
+
+    before = hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=0))
+    assert before[0][1] > before[1][1]
+    fake, calls = _margins_by_text(hash_retriever, before, [MAX_MARGIN] * 5)
+    monkeypatch.setattr(retriever_module, "reading_margin", fake)
+    # the top passage reads as well as any can: no lower fused score can catch up
+    assert hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=5, read_weight=0.01)) == before
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [SearchOptions(k=5, read_depth=1), SearchOptions(k=5, fusion="rrf"), SearchOptions(k=5, mode="dense")],
+)
+def test_the_head_is_read_only_in_hybrid_mix_search_with_a_read_depth(hash_retriever, monkeypatch, options):
+    import qa.search.retriever as retriever_module
+
+    calls = []
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: calls.append(text) or 5.0)
+    hash_retriever.rank(CRUISE, options=options)
+    assert calls == []
+
+
+@pytest.mark.parametrize("query", ["Russian warships fired cruise missiles at Syria.", "cruise missiles Caspian"])
+def test_claims_and_keywords_keep_the_fused_order(hash_retriever, monkeypatch, query):
+    import qa.search.retriever as retriever_module
+
+    calls = []
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: calls.append(text) or 5.0)
+    hash_retriever.rank(query, options=SearchOptions(k=5, read_depth=3))
+    assert calls == []
+    hash_retriever.rank(f"Where did {query.rstrip('.')}?", options=SearchOptions(k=5, read_depth=3))
+    assert calls
+
+
+def test_without_the_reader_the_fused_order_stands(hash_retriever, monkeypatch):
+    import qa.search.retriever as retriever_module
+
+    before = hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=0))
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: None)
+    assert hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=3)) == before
