@@ -1,14 +1,16 @@
 """Tune how the reader is used, on the SQuAD dev split (written by `python -m train.answers_data --write`).
 
-    nice .venv/bin/python -m train.reader_tune [--dataset .qa-cache/squad/dev] [--depth 5]
+    nice .venv/bin/python -m train.reader_tune [--dataset .qa-cache/squad/dev] [--limit 1200]
 
-For each question the product's default search returns its top `depth` passages; the reader reads each.
-Printed: top-1 passage accuracy, highlight holds an answer and span F1 for
-- the lexical highlight and span models (no reader),
-- the reader on the top passage (its span, the sentence holding it as highlight),
-- the top passage chosen by (1 - w) * fused + w * reader margin, both min-max scaled over the head (the
-  `reader` reranker's mix), for several w,
-and the no-answer margin's distribution on right and wrong top passages (for `answers.NO_ANSWER_MARGIN`).
+For each question (a seeded sample of `--limit`) the fused top `--depth` passages (the reader's reordering off)
+are read in windows of 256, 128 and 96 tokens (question included) around each passage's learned best
+sentence. Printed, as top-1 passage accuracy / highlight holds an answer / span F1 of the reader's own span:
+- the lexical highlight of the fused top passage, and the reader on it for each window (`reader.MAX_TOKENS`);
+- the head reordered by fused + w * answer margin (`SearchOptions.read_depth`, `read_weight`), the top
+  passage's margin from the answer window and the others' from each window (`answers.RANK_TOKENS`);
+- the same with passages skipped that cannot win under a margin bound (`answers.MAX_MARGIN`), and reads a question;
+- the `reader` reranker's min-max mix (half fused, half margin) for comparison;
+and the no-answer margin on right and wrong top passages (for `answers.NO_ANSWER_MARGIN`).
 """
 
 from __future__ import annotations
@@ -29,60 +31,101 @@ from qa.search.options import SearchOptions
 from qa.search.reader import get_reader
 from qa.search.retriever import Retriever, min_max
 
-WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+WINDOWS = (256, 128, 96)
+WEIGHTS = (0.01, 0.02, 0.03)
+BOUNDS = (8.0, 12.0, 16.0)
+
+
+def collect(dataset_dir: Path, depth: int, limit: int) -> list[list[dict]]:
+    """Per question, per head passage: fused score, right article, lexical highlight, and each window's reading."""
+    dataset = load_dataset(dataset_dir, "test")
+    config = build_config()
+    embedder = get_embedder(config.model)
+    retriever = Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)
+    reader = get_reader()
+    options = replace(SearchOptions(), k=depth, read_depth=0)
+    qids = [q for q in dataset.queries if dataset.answers.get(q)]
+    rng = np.random.default_rng(0)
+    qids = [qids[i] for i in sorted(rng.choice(len(qids), min(limit, len(qids)), replace=False))]
+    out = []
+    os.environ[READER_ENV] = "off"  # the lexical highlight, and the learned best sentence as each window's focus
+    for qid in qids:
+        golds, question = dataset.answers[qid], dataset.queries[qid]
+        rows = []
+        for p in retriever.search(question, options=options):
+            row = {"fused": p.score, "right": dataset.qrels[qid].get(p.article_id, 0) > 0}
+            row["lexical"] = holds_answer(p.highlight, golds)
+            for tokens in WINDOWS:
+                r = reader.read(question, p.text, focus=p.highlight_start, max_tokens=tokens)
+                a, b = sentence_around(p.text, r.start, r.end)
+                row[tokens] = (r.margin, holds_answer(p.text[a:b], golds), f1_score(p.text[r.start : r.end], golds))
+            rows.append(row)
+        if rows:
+            out.append(rows)
+    os.environ.pop(READER_ENV)
+    return out
+
+
+def outcome(row: dict, tokens: int) -> np.ndarray:
+    return np.array([row["right"], row[tokens][1], row[tokens][2]], dtype=float)
+
+
+def reorder(rows: list[dict], depth: int, w: float, top: int, others: int, bound: float | None) -> tuple[int, int]:
+    """(chosen place, passages read): fused + w * margin over the head, reading best first under the bound."""
+    best, chosen, reads = -np.inf, 0, 0
+    for place, row in enumerate(rows[:depth]):
+        if bound is not None and row["fused"] + w * bound <= best:
+            break
+        reads += 1
+        score = row["fused"] + w * row[top if place == 0 else others][0]
+        if score > best:
+            best, chosen = score, place
+    return chosen, reads
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=Path(".qa-cache/squad/dev"))
     parser.add_argument("--depth", type=int, default=5)
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
+    parser.add_argument("--limit", type=int, default=1200, help="questions sampled (seed 0)")
     args = parser.parse_args(argv)
-    dataset = load_dataset(args.dataset, "test")
-    config = build_config()
-    embedder = get_embedder(config.model)
-    retriever = Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)
-    reader = get_reader()
-    options = replace(SearchOptions(), k=args.depth)
-    qids = [q for q in dataset.queries if dataset.answers.get(q)][: args.limit or None]
-    lexical = np.zeros(3)
-    top_reader = np.zeros(3)
-    mixed = {w: np.zeros(3) for w in WEIGHTS}
-    margins: dict[bool, list[float]] = {True: [], False: []}
     t0 = time.time()
-    for qid in qids:
-        golds, question = dataset.answers[qid], dataset.queries[qid]
-        os.environ[READER_ENV] = "off"
-        passages = retriever.search(question, options=replace(options, k=1))[:1]
-        os.environ.pop(READER_ENV)
-        if not passages:
-            continue
-        p = passages[0]
-        right = dataset.qrels[qid].get(p.article_id, 0) > 0
-        lexical += [right, holds_answer(p.highlight, golds), f1_score(p.answer, golds)]
-        head = retriever.search(question, options=options)
-        readings = [reader.read(question, h.text) for h in head]
-        outcomes = []
-        for h, r in zip(head, readings, strict=True):
-            a, b = sentence_around(h.text, r.start, r.end)
-            right_passage = dataset.qrels[qid].get(h.article_id, 0) > 0
-            outcomes.append([right_passage, holds_answer(h.text[a:b], golds), f1_score(h.text[r.start : r.end], golds)])
-        top_reader += outcomes[0]
-        margins[bool(outcomes[0][0])].append(readings[0].margin)
-        fused = min_max(np.array([h.score for h in head]))
-        read = min_max(np.array([r.margin for r in readings]))
+    data = collect(args.dataset, args.depth, args.limit)
+    n = len(data)
+    print(f"{n} questions, {time.time() - t0:.0f} s\n")
+
+    def line(name: str, total: np.ndarray, extra: str = "") -> None:
+        print(f"| {name} | " + " | ".join(f"{v / n:.3f}" for v in total) + f" |{extra}")
+
+    print("| | top-1 | highlight holds answer | span F1 | |\n|---|---:|---:|---:|---|")
+    line("lexical highlight, fused top", sum(np.array([r[0]["right"], r[0]["lexical"], 0.0]) for r in data))
+    for tokens in WINDOWS:
+        line(f"reader on the fused top, window {tokens}", sum(outcome(r[0], tokens) for r in data))
+    answer = 128
+    for depth in range(2, args.depth + 1):
         for w in WEIGHTS:
-            mixed[w] += outcomes[int(np.argmax((1 - w) * fused + w * read))]
-    n = len(qids)
-    print(f"{n} questions, {time.time() - t0:.0f} s")
-    print("| | top-1 | highlight holds answer | span F1 |\n|---|---:|---:|---:|")
-    print("| lexical models | " + " | ".join(f"{v / n:.3f}" for v in lexical) + " |")
-    print("| reader, top passage | " + " | ".join(f"{v / n:.3f}" for v in top_reader) + " |")
-    for w, v in mixed.items():
-        print(f"| reader rerank of {args.depth}, w={w} | " + " | ".join(f"{x / n:.3f}" for x in v) + " |")
-    for right, values in margins.items():
-        qs = np.percentile(values, [5, 10, 25, 50]) if values else []
-        print(f"margin, top passage {'right' if right else 'wrong'} ({len(values)}): p5/p10/p25/p50 {np.round(qs, 2)}")
+            for others in WINDOWS:
+                total = sum(outcome(r[reorder(r, depth, w, answer, others, None)[0]], answer) for r in data)
+                line(f"depth {depth}, w {w}, others read in {others}", total)
+    for bound in BOUNDS:
+        for depth in (3, args.depth):
+            picks = [reorder(r, depth, 0.02, answer, 96, bound) for r in data]
+            total = sum(outcome(r[k], answer) for r, (k, _) in zip(data, picks, strict=True))
+            reads = f" {np.mean([p[1] for p in picks]):.2f} reads"
+            line(f"depth {depth}, w 0.02, others 96, bound {bound}", total, reads)
+    for depth in (3, args.depth):
+        total = np.zeros(3)
+        for rows in data:
+            head = rows[:depth]
+            fused, margins = np.array([r["fused"] for r in head]), np.array([r[answer][0] for r in head])
+            mixed = 0.5 * min_max(fused) + 0.5 * min_max(margins)
+            total += outcome(head[int(np.argmax(mixed))], answer)
+        line(f"`reader` reranker mix, depth {depth}", total)
+    for right in (True, False):
+        values = [r[0][answer][0] for r in data if r[0]["right"] == right]
+        qs = np.percentile(values, [5, 10, 25, 50, 99]) if values else []
+        which = "right" if right else "wrong"
+        print(f"margin, top passage {which} ({len(values)}): p5/p10/p25/p50/p99 {np.round(qs, 2)}")
 
 
 if __name__ == "__main__":

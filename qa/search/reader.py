@@ -126,28 +126,29 @@ class Reader:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._recent: dict[tuple[str, str, int], ReaderScores] = {}  # the last RECENT readings, oldest first
+        self._recent: dict[tuple[str, str, int, int], ReaderScores] = {}  # the last RECENT readings, oldest first
         self._lock = threading.Lock()
         with np.load(folder / "head.npz") as head:
             self.weight, self.bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
 
-    def read(self, question: str, text: str, focus: int = 0) -> Reading | None:
+    def read(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> Reading | None:
         """The best answer span of `text` for `question`, or None when the text has no tokens."""
-        scores = self.scores(question, text, focus)
+        scores = self.scores(question, text, focus, max_tokens)
         return scores.reading if scores else None
 
-    def scores(self, question: str, text: str, focus: int = 0) -> ReaderScores | None:
-        """The reading of `text` with every token's start and end score, or None when the text has no tokens."""
+    def scores(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> ReaderScores | None:
+        """The reading of `text` (in a window of `max_tokens` with the question) with every token's start and
+        end score, or None when the text has no tokens."""
         q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:64]
         passage = self.tokenizer.encode(text, add_special_tokens=False)
         if not passage.ids:
             return None
-        budget = MAX_TOKENS - len(q_ids) - 3
+        budget = max_tokens - len(q_ids) - 3
         lo = 0
         if len(passage.ids) > budget:  # a window of `budget` tokens around the focus character
             at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
             lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
-        key = (question, text, lo)
+        key = (question, text, lo, budget)
         with self._lock:
             if key in self._recent:  # the reader reranker has just read this passage: its top is read again
                 return self._recent[key]

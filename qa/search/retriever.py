@@ -16,10 +16,11 @@ from ..index.lexical import stem_words
 from ..index.store import IndexData, load_index
 from ..records import Passage
 from ..text import embedding_text, normalize_space
-from .answers import MAX_MARGIN, locate_answer, reading_margin
+from .answers import MAX_MARGIN, RANK_TOKENS, locate_answer, reading_margin
 from .features import QuestionInfo, is_question
 from .followup import expand_query
 from .options import Fusion, Mode, SearchOptions
+from .reader import MAX_TOKENS
 from .rerank import get_reranker
 from .when import newest_date, recency_weight
 
@@ -126,10 +127,11 @@ class Retriever:
         info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
         read: dict[int, float] = {}
         best = -np.inf
-        for cid, score in ranked[: options.read_depth]:
+        for place, (cid, score) in enumerate(ranked[: options.read_depth]):
             if score + options.read_weight * MAX_MARGIN <= best:
                 break
-            margin = reading_margin(info, self.index.chunk_text(cid))
+            # the top passage is read as its answer will be (the reading is reused), the others more briefly
+            margin = reading_margin(info, self.index.chunk_text(cid), RANK_TOKENS if place else MAX_TOKENS)
             if margin is None:  # no reader: fused order
                 return ranked
             read[cid] = score + options.read_weight * margin

@@ -8,7 +8,9 @@ import shutil
 import pytest
 
 from qa import Passage, retrieve
+from qa.search.answers import RANK_TOKENS
 from qa.search.options import MODES, SearchOptions
+from qa.search.reader import MAX_TOKENS
 from qa.text import normalize_space
 from tests.helpers import QUESTIONS, build_hash_index  # (question, article that answers it, words of the answer)
 
@@ -126,8 +128,8 @@ def _margins_by_text(retriever, ranked, margins):
     by_text = {retriever.index.chunk_text(cid): m for (cid, _), m in zip(ranked, margins, strict=False)}
     calls = []
 
-    def reading_margin(info, text):
-        calls.append(text)
+    def reading_margin(info, text, max_tokens):
+        calls.append((text, max_tokens))
         return by_text.get(text, 0.0)
 
     return reading_margin, calls
@@ -142,7 +144,8 @@ def test_the_reader_reorders_the_head_by_its_answer_margin(hash_retriever, monke
     after = hash_retriever.rank(CRUISE, options=SearchOptions(k=6, read_depth=3, read_weight=10.0))
     assert [cid for cid, _ in after] == [before[i][0] for i in (2, 1, 0, 3, 4, 5)]  # only the head moves
     assert [s for _, s in after] == [s for _, s in before]  # each place keeps its score: still best first
-    assert len(calls) == 3
+    # the top passage is read as its answer will be (that reading is reused), the others in a shorter window
+    assert [tokens for _, tokens in calls] == [MAX_TOKENS, RANK_TOKENS, RANK_TOKENS]
     # one passage asked for: the reader still reads the head and the best answer comes first
     assert hash_retriever.rank(CRUISE, options=SearchOptions(k=1, read_depth=3, read_weight=10.0)) == after[:1]
 
@@ -168,7 +171,7 @@ def test_the_head_is_read_only_in_hybrid_mix_search_with_a_read_depth(hash_retri
     import qa.search.retriever as retriever_module
 
     calls = []
-    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: calls.append(text) or 5.0)
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text, tokens: calls.append(text) or 5.0)
     hash_retriever.rank(CRUISE, options=options)
     assert calls == []
 
@@ -178,7 +181,7 @@ def test_claims_and_keywords_keep_the_fused_order(hash_retriever, monkeypatch, q
     import qa.search.retriever as retriever_module
 
     calls = []
-    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: calls.append(text) or 5.0)
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text, tokens: calls.append(text) or 5.0)
     hash_retriever.rank(query, options=SearchOptions(k=5, read_depth=3))
     assert calls == []
     hash_retriever.rank(f"Where did {query.rstrip('.')}?", options=SearchOptions(k=5, read_depth=3))
@@ -189,5 +192,5 @@ def test_without_the_reader_the_fused_order_stands(hash_retriever, monkeypatch):
     import qa.search.retriever as retriever_module
 
     before = hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=0))
-    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text: None)
+    monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text, tokens: None)
     assert hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=3)) == before
