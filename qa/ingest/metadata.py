@@ -52,6 +52,7 @@ TITLE_FEATURES = (
     "stop_share",
     "echoed",
     "log_shaped_since_header",
+    "first_related",
 )
 _CREDIT = re.compile(r"\b(?:photo|photograph|image|getty|reuters|ap|afp|credit|courtesy|illustration|file)\b|/", re.I)
 _BREADCRUMB = re.compile(r"\s+(?:»|>>|>|/|›|→)\s+")
@@ -108,6 +109,13 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
     idx, rows = [], []
     last = min(n, first + 12)  # candidates end 8 lines into the body; a byline or date may follow them
     shaped = [headline_shaped(headline_text(x.text)) for x in lines[: last + 1]]
+    related = []  # title-shaped lines about the article (sharing words with its lead), in page order
+    for j, is_shaped in enumerate(shaped):
+        if is_shaped:
+            content = _content_words(headline_text(lines[j].text))
+            shared = sum(w in lead for w in content)
+            if shared >= 2 and shared >= 0.4 * len(content):
+                related.append(j)
     meta_line = [(len(x.text) < 120 and bool(parse_date(x.text))) or bool(_BYLINE.match(x.text)) for x in lines[:last]]
     for i, line in enumerate(lines):
         text = headline_text(line.text)
@@ -152,6 +160,8 @@ def title_candidates(lines: Sequence[Line], p: np.ndarray) -> tuple[list[int], n
                 sum(t in STOP_WORDS for t in lower) / len(toks),
                 float(keys[i] in keys[max(0, i - 3) : i] + keys[i + 1 : i + 4]),  # printed twice: <title> and <h1>
                 math.log1p(sum(shaped[j] and keys[j] != keys[i] for j in range(max(0, first - 8), i))),
+                # the headline is the first line about the article; a subtitle, standfirst or caption follows it
+                float(bool(related) and keys[related[0]] == keys[i]),
             )
         )
         idx.append(i)

@@ -107,3 +107,19 @@ def test_training_reproduces_the_packaged_model(tmp_path):
     assert main(["--data", str(DATA), "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == json.loads(MODEL_PATH.read_text())
     assert default_model() == default_model()  # loaded once
+
+
+def test_the_listwise_headline_fit_learns_the_order_within_each_page():
+    from train.boilerplate import _fit_softmax
+
+    # the right line is the longest of its page, but pages differ in how long all their lines are
+    rng = np.random.default_rng(0)
+    pages = []
+    for offset in (0.0, 5.0, 10.0, 15.0):
+        x = np.c_[offset + rng.permutation(6).astype(float), rng.normal(size=6)]
+        pages.append((x, (x[:, 0] == x[:, 0].max()).astype(float)))
+    m = _fit_softmax(pages, C=1.0)
+    assert m["coef"][0] > 0 and abs(m["coef"][1]) < m["coef"][0]
+    for x, labels in pages:
+        scores = ((x - m["mean"]) / m["scale"]) @ m["coef"]
+        assert labels[int(np.argmax(scores))] == 1.0

@@ -58,3 +58,20 @@ def test_title_shaped_lines_between_a_candidate_and_the_body_are_counted():
     by_text = {lines[i].text: row[col] for i, row in zip(idx, X, strict=True)}
     assert by_text["Mill road reopens to lorries"] > 0  # the subtitle sits between it and the body
     assert by_text["A subtitle about the culvert repairs here"] == 0
+
+
+def test_the_headline_is_the_first_line_about_the_article_not_the_subtitle_under_its_date():
+    # the headline, its date and reading time, then a subtitle that repeats the lead's words just above the body
+    head = (
+        "Mill road is open again\n\nMarch 3, 2019\n\n2 min. read\n\n"
+        "The county board reopened the old mill road to lorries after repairs\n\nShare\n\n"
+    )
+    raw = MENU + head + "\n\n".join(BODY) + FOOTER
+    assert clean_page(raw).title == "Mill road is open again"
+    lines = page_lines(raw)
+    p = np.array([0.0] * (len(lines) - len(BODY) - 6) + [1.0] * len(BODY) + [0.0] * 6)
+    idx, X = title_candidates(lines, p)
+    col = TITLE_FEATURES.index("first_related")
+    first = {lines[i].text: row[col] for i, row in zip(idx, X, strict=True)}
+    assert first["Mill road is open again"] == 1.0  # shares "mill" and "road" with the lead, and comes first
+    assert first["The county board reopened the old mill road to lorries after repairs"] == 0.0
