@@ -76,6 +76,7 @@ PUBLISHER_FEATURES = (
     "holds_shorter",
     "outlet_form",
     "has_outlet_form",
+    "logo",
 )
 _EXPLICIT = re.compile(r"^(?:from|source|via)\s*[:–—-]\s*(?P<name>\S.{0,58})$", re.IGNORECASE)
 # Capitalised words, joined by a few lower-case connectors: "The Seattle Times", "Atlas Obscura", "CityLab".
@@ -134,15 +135,36 @@ def _merge_domains(mentions: dict[str, Mention], stems: set[str]) -> None:
             target.first, target.last = min(target.first, m.first), max(target.last, m.last)
 
 
-def _short_form(key: str) -> str:
-    """A name without its article and outlet word ("the telegraph" -> "telegraph", "bbc news" -> "bbc"): the
-    short form a page also prints. The key itself when it has neither."""
+def _short_forms(key: str) -> set[str]:
+    """A name's shorter forms without its article, its outlet word or both ("the seattle times" -> "seattle
+    times", "seattle"; "bbc news" -> "bbc"): the short forms a page also prints."""
     words = key.split()
+    forms = set()
     if len(words) > 1 and words[0] == "the":
-        words = words[1:]
-    if len(words) > 1 and OUTLET.fullmatch(words[-1]):
-        words = words[:-1]
-    return " ".join(words)
+        forms.add(" ".join(words[1:]))
+    for form in [key, *forms]:
+        w = form.split()
+        if len(w) > 1 and OUTLET.fullmatch(w[-1]):
+            forms.add(" ".join(w[:-1]))
+    return forms
+
+
+def _domain_phrases(text: str, stems: set[str], prefixes: set[str]) -> list[str]:
+    """Runs of two to six words of a line, the first capitalised, that spell one of the page's domains exactly
+    ("Business Jargons" for businessjargons.com); `prefixes` holds every prefix of the stems."""
+    words = text.split()
+    out = []
+    for a, first in enumerate(words):
+        if not first[:1].isupper():
+            continue
+        flat = ""
+        for b in range(a, min(len(words), a + 6)):
+            flat += squash(words[b])
+            if b > a and flat in stems:
+                out.append(" ".join(words[a : b + 1]))
+            if flat not in prefixes:
+                break
+    return out
 
 
 class _KeyIndex:
@@ -182,11 +204,15 @@ def publisher_candidates(
     body_end = int(body_at[-1]) if len(body_at) else n - 1
     head = title_at if title_at is not None else body_start
     mentions: dict[str, Mention] = {}
+    standalone_at: dict[str, int] = {}  # a name printed as a line of its own -> its first such line
 
     def add(name: str, kind: str, at: int) -> None:
         name = _tidy_plausible(name)
         if name:
-            mentions.setdefault(norm_name(name), Mention()).add(name, kind, at)
+            key = norm_name(name)
+            mentions.setdefault(key, Mention()).add(name, kind, at)
+            if kind == "standalone":
+                standalone_at[key] = min(at, standalone_at.get(key, at))
 
     for i, text in dict((t, (i, t)) for i, t in reversed(furniture)).values():  # each distinct line once
         for phrase, kind in candidate_phrases(text):
@@ -197,6 +223,11 @@ def publisher_candidates(
     stems, printed = domain_stems(distinct)
     for stem in printed:
         add(stem, "from_domain", n)
+    if stems:  # the words that spell a printed domain as the page prints them: "Business Jargons" (businessjargons.com)
+        prefixes = {stem[:k] for stem in stems for k in range(1, len(stem) + 1)}
+        for i, text in dict((t, (i, t)) for i, t in reversed(furniture)).values():
+            for phrase in _domain_phrases(text, stems, prefixes):
+                add(phrase, "span", i)
     _merge_domains(mentions, stems)
     if not mentions:
         return [], np.zeros((0, len(PUBLISHER_FEATURES)))
@@ -271,8 +302,11 @@ def publisher_candidates(
     folded: Counter[str] = Counter()
     for w, c in exact.items():
         folded[w.lower()] += c
-    outlet_form = {key: _short_form(key) for key in keys}
-    outlet_form = {key: short for key, short in outlet_form.items() if short != key and short in mentions}
+    outlet_form = {key: {short for short in _short_forms(key) if short in mentions} for key in keys}
+    outlet_form = {key: shorts for key, shorts in outlet_form.items() if shorts}
+    short_forms = set().union(*outlet_form.values())
+    # the first name printed as a line of its own: the logo's text, ahead of menus and the parent company's footer
+    logo = min(standalone_at, key=lambda k: (standalone_at[k], k)) if standalone_at else None
     extra = []
     for j, key in enumerate(keys):
         own = [w for w in WORD.findall(mentions[key].name) if w.lower() not in STOP_WORDS] or ["-"]
@@ -289,7 +323,8 @@ def publisher_candidates(
                 min(inside_of.get(key, 0.0), 1.0),
                 min(holds_of[j], 1.0),
                 float(key in outlet_form),
-                float(key in outlet_form.values()),
+                float(key in short_forms),
+                float(key == logo),
             )
         )
     return names, np.concatenate([np.array(rows, dtype=float), np.array(extra, dtype=float)], axis=1)

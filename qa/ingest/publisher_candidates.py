@@ -171,7 +171,8 @@ GENERIC = frozenset(
     copyright i we he she they what how why when where who new free most best view watch listen sign up in out
     log see also click here leave comment cancel post inc llc ltd get join like become order download try visit
     welcome thanks thank meet explore discover browse powered proudly designed developed hosted breaking local
-    latest health review paper today's schedule tip send categories industry purpose other opinion""".split()  # noqa: SIM905
+    latest health review paper today's schedule tip send categories industry purpose other opinion skip jump main
+    content""".split()  # noqa: SIM905
 )
 
 

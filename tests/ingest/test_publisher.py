@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from qa.ingest.boilerplate import default_model, page_lines
@@ -133,3 +134,40 @@ def test_a_site_named_only_by_its_com_domain_is_named_without_it():
     assert without_com("Phys.org") == "Phys.org"  # other suffixes are often part of the name
     assert without_com("LWN.net") == "LWN.net"
     assert without_com("The Valley Ledger") == "The Valley Ledger"
+
+
+def test_the_name_printed_first_on_a_line_of_its_own_is_the_logo():
+    # the masthead at the top of the page, and only the parent company in the copyright footer
+    raw = "Valley Ledger\n\n" + scrape("© 2020 Northern Media Group. All rights reserved.")
+    lines = page_lines(raw)
+    names, X = publisher_candidates(lines, default_model().predict(lines))
+    logo = {name: row[PUBLISHER_FEATURES.index("logo")] for name, row in zip(names, X, strict=True)}
+    assert logo["Valley Ledger"] == 1.0 and sum(logo.values()) == 1.0
+    assert clean_page(raw).source == "Valley Ledger"
+
+
+def test_a_skip_link_is_not_a_name():
+    raw = "SKIP TO MAIN CONTENT\n\nValley Ledger\n\n" + scrape("© 2020 Northern Media Group. All rights reserved.")
+    lines = page_lines(raw)
+    names, X = publisher_candidates(lines, default_model().predict(lines))
+    assert not [name for name in names if "content" in name.lower()]
+    assert names[int(np.argmax(X[:, PUBLISHER_FEATURES.index("logo")]))] == "Valley Ledger"
+    assert candidate_phrases("Jump to main content") == []
+
+
+def test_an_outlet_name_is_linked_to_its_forms_without_article_and_outlet_word():
+    # "The Harbour Times" (the copyright holder) and "Harbour Times" (the store) are two forms of one name
+    raw = scrape("Harbour Times Store\n\nCopyright © 2019 The Harbour Times | Privacy statement")
+    lines = page_lines(raw)
+    names, X = publisher_candidates(lines, default_model().predict(lines))
+    row = dict(zip(names, X, strict=True))
+    assert row["The Harbour Times"][PUBLISHER_FEATURES.index("outlet_form")] == 1.0
+    assert row["Harbour Times"][PUBLISHER_FEATURES.index("has_outlet_form")] == 1.0
+
+
+def test_the_words_that_spell_a_printed_domain_are_a_candidate():
+    # "Business" is a menu word, so the masthead alone would be trimmed to "Jargons"
+    raw = scrape("Business Jargons\n\nCite: businessjargons.com\n\n© 2019 businessjargons.com")
+    lines = page_lines(raw)
+    names, _ = publisher_candidates(lines, default_model().predict(lines))
+    assert "Business Jargons" in names
