@@ -29,7 +29,13 @@ WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
 # whole passage (up to 256): highlight holds the answer 0.700 vs 0.689, span F1 0.519 vs 0.502, and costs
 # about 0.7 of the time (train/reader_tune.py --windows).
 MAX_TOKENS = 128
-MAX_ANSWER_TOKENS = 30
+# The reader's span is held to about the size of the phrase model's candidates (7 words, span.MAX_WORDS): a
+# longer one only tells where the answer is, and its far edge misleads (start at one number, end at another).
+# SQuAD dev (800 questions, gold paragraph), span F1 through span_reader: 30 tokens 0.563, 20 0.570, 15 0.569,
+# 12 0.570, 10 0.570, 8 0.570 (3% of gold answers are longer than 12 tokens). The sample corpus's answers are
+# sensitive to it: 10-11 move the S-300 question's highlight to a "no moral obligations" sentence, 13 and more
+# answer the cruise question with "Four" (warships) instead of "26".
+MAX_ANSWER_TOKENS = 12
 RECENT = 32  # readings kept for a second look (a reranked head's top passage is read again for its answer)
 BASE_MODEL = "all-MiniLM-L6-v2"
 _COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")

@@ -121,20 +121,25 @@ class Retriever:
         """The first `read_depth` chunks reordered by fused score + read_weight * the reader's answer margin.
 
         Chunks are read best first; one whose fused score cannot beat the best so far even with the largest
-        margin the reader gives is not read, nor any after it. The reordered chunks swap places only: each
-        position keeps its fused score, so scores still fall down the list. Unchanged without the reader.
+        margin the reader gives is not read, nor any after it (they follow the read ones in fused order). With "prefer recent" the margin is decayed as
+        the fused score was ((fused + w * margin) * recency weight), so an old article is not read back to the
+        top. The reordered chunks swap places only: each position keeps its fused score, so scores still fall
+        down the list. Unchanged without the reader.
         """
         info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
         read: dict[int, float] = {}
         best = -np.inf
         for place, (cid, score) in enumerate(ranked[: options.read_depth]):
-            if score + options.read_weight * MAX_MARGIN <= best:
+            weight = options.read_weight
+            if options.prefer_recent:
+                weight *= self._recency(int(self.index.chunk_rows[cid][0]), options.half_life_days)
+            if score + weight * MAX_MARGIN <= best:
                 break
             # the top passage is read as its answer will be (the reading is reused), the others more briefly
             margin = reading_margin(info, self.index.chunk_text(cid), RANK_TOKENS if place else MAX_TOKENS)
             if margin is None:  # no reader: fused order
                 return ranked
-            read[cid] = score + options.read_weight * margin
+            read[cid] = score + weight * margin
             best = max(best, read[cid])
         head = sorted(read, key=lambda cid: read[cid], reverse=True)
         places = [score for _, score in ranked[: len(head)]]
@@ -151,6 +156,11 @@ class Retriever:
         oldest = newest_date([a.get("published") for a in self.index.articles], oldest=True)
         return float((self.newest - oldest).days) if oldest and self.newest else None
 
+    def _recency(self, article: int, half_life_days: float) -> float:
+        """The article's "prefer recent" weight (1 for the newest article)."""
+        published = self.index.articles[article].get("published")
+        return recency_weight(published, self.newest, half_life_days, self._span_days)
+
     def _decay(self, scores: dict[int, float], half_life_days: float) -> dict[int, float]:
         """Prefer recent: each score times its article's recency weight (1 for the newest article)."""
         weights: dict[int, float] = {}
@@ -158,8 +168,7 @@ class Retriever:
         for cid, score in scores.items():
             article = int(self.index.chunk_rows[cid][0])
             if article not in weights:
-                published = self.index.articles[article].get("published")
-                weights[article] = recency_weight(published, self.newest, half_life_days, self._span_days)
+                weights[article] = self._recency(article, half_life_days)
             out[cid] = score * weights[article] if score >= 0 else score / weights[article]
         return out
 

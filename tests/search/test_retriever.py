@@ -194,3 +194,18 @@ def test_without_the_reader_the_fused_order_stands(hash_retriever, monkeypatch):
     before = hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=0))
     monkeypatch.setattr(retriever_module, "reading_margin", lambda info, text, tokens: None)
     assert hash_retriever.rank(CRUISE, options=SearchOptions(k=5, read_depth=3)) == before
+
+
+def test_with_prefer_recent_the_readers_margin_is_decayed_as_the_fused_score_is(hash_retriever, monkeypatch):
+    import qa.search.retriever as retriever_module
+
+    options = SearchOptions(k=5, read_depth=5, read_weight=0.1, prefer_recent=True, half_life_days=30)
+    before = hash_retriever.rank(CRUISE, options=options.with_(read_depth=0))
+    margins = [0.0, 1.0, 2.0, 3.0, 4.0]  # none so high that the bound skips a passage
+    fake, _ = _margins_by_text(hash_retriever, before, margins)
+    monkeypatch.setattr(retriever_module, "reading_margin", fake)
+    weights = [hash_retriever._recency(int(hash_retriever.index.chunk_rows[cid][0]), 30) for cid, _ in before]
+    assert len(set(weights)) > 1  # articles of different ages
+    read = [s + 0.1 * w * m for (_, s), w, m in zip(before, weights, margins, strict=True)]
+    expected = [before[i][0] for i in sorted(range(5), key=lambda i: -read[i])]
+    assert [cid for cid, _ in hash_retriever.rank(CRUISE, options=options)] == expected
