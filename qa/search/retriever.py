@@ -121,10 +121,10 @@ class Retriever:
         """The first `read_depth` chunks reordered by fused score + read_weight * the reader's answer margin.
 
         Chunks are read best first; one whose fused score cannot beat the best so far even with the largest
-        margin the reader gives is not read, nor any after it (they follow the read ones in fused order). With "prefer recent" the margin is decayed as
-        the fused score was ((fused + w * margin) * recency weight), so an old article is not read back to the
-        top. The reordered chunks swap places only: each position keeps its fused score, so scores still fall
-        down the list. Unchanged without the reader.
+        margin the reader gives is not read, nor any after it (they follow the read ones in fused order). With
+        "prefer recent" the margin is decayed as the fused score was ((fused + w * margin) * recency weight),
+        so an old article is not read back to the top. The reordered chunks swap places only: each position
+        keeps its fused score, so scores still fall down the list. Unchanged without the reader.
         """
         info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
         read: dict[int, float] = {}
