@@ -3,7 +3,7 @@
     nice .venv/bin/python -m train.reader_tune [--dataset .qa-cache/squad/dev] [--limit 1200]
 
 For each question (a seeded sample of `--limit`) the fused top `--depth` passages (the reader's reordering off)
-are read in windows of 256, 128 and 96 tokens (question included) around each passage's learned best
+are read in windows of 256, 128, 96 and 64 tokens (question included) around each passage's learned best
 sentence. Printed, as top-1 passage accuracy / highlight holds an answer / span F1 of the reader's own span:
 - the lexical highlight of the fused top passage, and the reader on it for each window (`reader.MAX_TOKENS`);
 - the head reordered by fused + w * answer margin (`SearchOptions.read_depth`, `read_weight`), the top
@@ -31,7 +31,7 @@ from qa.search.options import SearchOptions
 from qa.search.reader import get_reader
 from qa.search.retriever import Retriever, min_max
 
-WINDOWS = (256, 128, 96)
+WINDOWS = (256, 128, 96, 64)
 WEIGHTS = (0.01, 0.02, 0.03)
 BOUNDS = (8.0, 12.0, 16.0)
 
