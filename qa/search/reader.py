@@ -145,7 +145,8 @@ class Reader:
     def scores(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> ReaderScores | None:
         """The reading of `text` (in a window of `max_tokens` with the question) with every token's start and
         end score, or None when the text has no tokens."""
-        q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[:64]
+        # a long question keeps at most half the window (64 tokens), so the passage always has room
+        q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[: min(64, max_tokens // 2)]
         passage = self.tokenizer.encode(text, add_special_tokens=False)
         if not passage.ids:
             return None

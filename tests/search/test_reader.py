@@ -142,3 +142,10 @@ def test_a_passage_read_again_for_the_same_question_is_not_read_twice():
     first = reader.scores("How many cruise missiles did the warships fire?", CRUISE_TEXT)
     assert reader.scores("How many cruise missiles did the warships fire?", CRUISE_TEXT) is first
     assert reader.scores("Where did the missiles fly?", CRUISE_TEXT) is not first
+
+
+def test_a_long_question_leaves_room_for_the_passage_in_a_short_window():
+    question = "How many cruise missiles did the Russian warships fire? " * 40
+    for tokens in (64, 128):
+        reading = get_reader().read(question, CRUISE_TEXT, max_tokens=tokens)
+        assert reading is not None and reading.end > reading.start
