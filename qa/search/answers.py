@@ -22,11 +22,9 @@ from .span_reader import read_span
 MODEL = "answer_sentence"
 # The reader's answer is kept when its span scores at least this much above its no-answer score (tuned on dev).
 NO_ANSWER_MARGIN = -2.0
-# How the reader reorders the head (`SearchOptions.read_depth`): fused score + READ_WEIGHT * answer margin
-# (tuned on SQuAD dev: 0.01 / 0.02 / 0.03 give top-1 0.845 / 0.849 / 0.847 at depth 3). No margin the reader
-# gives exceeds MAX_MARGIN in practice (dev p99 12.8), so a passage whose fused score is more than
-# READ_WEIGHT * MAX_MARGIN below the best read score so far cannot win and is not read.
-READ_WEIGHT = 0.02
+# The reader reorders the head by fused score + `SearchOptions.read_weight` * answer margin. No margin the
+# reader gives exceeds MAX_MARGIN in practice (dev p99 12.8), so a passage whose fused score is more than
+# read_weight * MAX_MARGIN below the best read score so far cannot win and is not read.
 MAX_MARGIN = 12.0
 # Passages below the top one are read in a 64-token window for their margin only (the one that wins is read
 # again in the answer window): dev top-1 at depth 2 with 128 / 96 / 64 / 48 tokens 0.842 / 0.839 / 0.838 /

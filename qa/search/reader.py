@@ -26,8 +26,8 @@ from ..config import default_cache_dir
 WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
 # Question + passage tokens read at once; a longer passage is read in a window that starts a third of the
 # window before `focus` (the learned best sentence). On SQuAD dev top passages a 128-token window beats the
-# whole passage (up to 256): highlight holds the answer 0.700 vs 0.689, span F1 0.519 vs 0.502, and costs
-# about 0.7 of the time (train/reader_tune.py --windows).
+# whole passage (up to 256): highlight holds the answer 0.696 vs 0.686, span F1 0.524 vs 0.508, at half the
+# cost (train/reader_tune.py).
 MAX_TOKENS = 128
 # The reader's span is held to about the size of the phrase model's candidates (7 words, span.MAX_WORDS): a
 # longer one only tells where the answer is, and its far edge misleads (start at one number, end at another).
@@ -36,7 +36,7 @@ MAX_TOKENS = 128
 # sensitive to it: 10-11 move the S-300 question's highlight to a "no moral obligations" sentence, 13 and more
 # answer the cruise question with "Four" (warships) instead of "26".
 MAX_ANSWER_TOKENS = 12
-RECENT = 32  # readings kept for a second look (a reranked head's top passage is read again for its answer)
+RECENT = 32  # readings kept for a second look (the head's top passage is read again for its answer)
 BASE_MODEL = "all-MiniLM-L6-v2"
 _COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
@@ -157,7 +157,7 @@ class Reader:
             lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
         key = (question, text, lo, budget)
         with self._lock:
-            if key in self._recent:  # the reader reranker has just read this passage: its top is read again
+            if key in self._recent:  # read just now to order the head: the top passage is read again for its answer
                 return self._recent[key]
         p_ids, p_offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
         cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
