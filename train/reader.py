@@ -245,6 +245,17 @@ def quantize(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def stage_questions(pool: list[Question], sizes: list[int], rng: random.Random) -> list[Question]:
+    """The last of seeded draws of `sizes` questions, each from what the earlier draws left: with the sizes of
+    the earlier stages first, the same draws as those stages, then new questions."""
+    drawn: list[Question] = []
+    for n in sizes:
+        drawn = rng.sample(pool, min(n, len(pool)))
+        taken = {q.qid for q in drawn}
+        pool = [q for q in pool if q.qid not in taken]
+    return drawn
+
+
 def main(argv: list[str] | None = None) -> None:
     import torch
 
@@ -262,11 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.use_deterministic_algorithms(True)
     rng = random.Random(SEED)
     splits = load_splits()
-    pool = splits["train"].questions
-    for _ in range(args.stage):  # the same seeded draws as the earlier stages, then a new one from the rest
-        train_qs = rng.sample(pool, min(args.questions, len(pool)))
-        taken = {q.qid for q in train_qs}
-        pool = [q for q in pool if q.qid not in taken]
+    train_qs = stage_questions(splits["train"].questions, [args.questions] * args.stage, rng)
     t0 = time.time()
     examples = make_examples(splits["train"], train_qs, rng)
     print(f"{len(train_qs)} questions -> {len(examples)} windows ({time.time() - t0:.0f} s)", flush=True)

@@ -10,7 +10,8 @@ sentence. Printed, as top-1 passage accuracy / highlight holds an answer / span 
   passage's margin from the answer window and the others' from each window (`answers.RANK_TOKENS`);
 - the same with passages skipped that cannot win under a margin bound (`answers.MAX_MARGIN`), and reads a question;
 - the `reader` reranker's min-max mix (half fused, half margin) for comparison;
-and the no-answer margin on right and wrong top passages (for `answers.NO_ANSWER_MARGIN`).
+and the no-answer margin on right and wrong top passages, and what each floor would cost (for
+`answers.NO_ANSWER_MARGIN`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from qa.search.retriever import Retriever, min_max
 WINDOWS = (256, 128, 96, 64)
 WEIGHTS = (0.01, 0.02, 0.03)
 BOUNDS = (8.0, 12.0, 16.0)
+NO_ANSWER_FLOORS = (-8.0, -6.0, -4.0, -2.0)
 
 
 def collect(dataset_dir: Path, depth: int, limit: int) -> list[list[dict]]:
@@ -121,6 +123,11 @@ def main(argv: list[str] | None = None) -> None:
             mixed = 0.5 * min_max(fused) + 0.5 * min_max(margins)
             total += outcome(head[int(np.argmax(mixed))], answer)
         line(f"`reader` reranker mix, depth {depth}", total)
+    for floor in NO_ANSWER_FLOORS:  # the answer is "" below this margin: span F1 lost, right / wrong tops blanked
+        low = [r[0] for r in data if r[0][answer][0] < floor]
+        lost = sum(r[answer][2] for r in low) / n
+        wrong = sum(not r["right"] for r in low)
+        print(f"no answer below margin {floor}: span F1 -{lost:.4f}, {len(low) - wrong} right / {wrong} wrong tops")
     for right in (True, False):
         values = [r[0][answer][0] for r in data if r[0]["right"] == right]
         qs = np.percentile(values, [5, 10, 25, 50, 99]) if values else []

@@ -1,0 +1,236 @@
+"""Teach the reader to rank: a later training stage of qa/search/models/reader.npz with a listwise loss.
+
+    nice .venv/bin/python -m train.reader_rank --init qa/search/models/reader.npz [--questions 5000]
+
+The product orders a question's top passages by fused score + w * the reader's answer margin (best span score
+minus the no-answer score). Stages 1-3 (`train.reader`) teach spans and "no answer" one window at a time; this
+stage also reads, for each new training question, its gold paragraph and the (up to) three paragraphs of the
+same article that share the most weighted words with it and do not hold the answer, each in the window the
+product reads (the question and `max_tokens` tokens around the learned best sentence; 128 or 64 tokens, as the
+top and the second passage are read), and adds a softmax cross-entropy over the group's margins with the gold
+paragraph as the right one to the span loss. Its questions are new: drawn after those of the stages that
+`--init`'s record (reader.json) lists. Seeded: the same data give the same file. Dev: span EM / F1 on gold
+paragraphs (as `train.reader`) and how often the gold paragraph's margin is the group's highest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from qa.index.lexical import stem_words
+from qa.search.features import QuestionInfo
+from qa.search.highlight import best_sentence
+from qa.search.reader import MAX_ANSWER_TOKENS
+
+from .answers_data import SEED, Question, Split, load_splits
+from .reader import OUT, Example, ReaderNet, _tensors, dev_scores, quantize, stage_questions
+
+NEGATIVES = 3
+WINDOWS = (128, 64)  # the top passage's read and the others' (reader.MAX_TOKENS, answers.RANK_TOKENS)
+GROUPS_PER_BATCH = 8
+
+
+def _tokenizer():
+    from tokenizers import Tokenizer
+
+    from qa.index.embed import resolve_model_path
+
+    tok = Tokenizer.from_file(str(resolve_model_path("all-MiniLM-L6-v2") / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def read_window(tok, question: str, text: str, focus: int, max_tokens: int, answer: tuple[int, int] | None):
+    """The window `Reader.scores` reads (same question cut, budget and placement), with the answer's tokens.
+
+    Returns None when the answer is given but falls outside the window."""
+    q_ids = tok.encode(question, add_special_tokens=False).ids[: min(64, max_tokens // 2)]
+    passage = tok.encode(text, add_special_tokens=False)
+    budget = max_tokens - len(q_ids) - 3
+    lo = 0
+    if len(passage.ids) > budget:
+        at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
+        lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
+    p_ids, offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
+    first = len(q_ids) + 2
+    start = end = 0
+    if answer is not None:
+        a, b = answer
+        inside = [i for i, (x, y) in enumerate(offsets) if y > a and x < b]
+        if not inside or offsets[0][0] > a or offsets[-1][1] < b:
+            return None
+        start, end = first + inside[0], first + inside[-1]
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    ids = [cls, *q_ids, sep, *p_ids, sep]
+    types = [0] * first + [1] * (len(p_ids) + 1)
+    return Example(ids, types, (first, first + len(p_ids)), start, end, [(0, 0)] * first + list(offsets))
+
+
+class Grouper:
+    """Builds a question's group of windows: the gold paragraph first, then its hardest same-article negatives."""
+
+    def __init__(self, split: Split) -> None:
+        self.split = split
+        self.tok = _tokenizer()
+        self.by_article: dict[str, list[str]] = {}
+        for pid, (title, _) in split.paragraphs.items():
+            self.by_article.setdefault(title, []).append(pid)
+        self.terms = {pid: Counter(stem_words(text)) for pid, (_, text) in split.paragraphs.items()}
+        df = Counter(t for counts in self.terms.values() for t in counts)
+        n = len(self.terms)
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+    def group(self, q: Question, max_tokens: int) -> list[Example] | None:
+        title, text = self.split.paragraphs[q.pid]
+        info = QuestionInfo(q.text, self.idf)
+        qterms = set(stem_words(q.text))
+        answer = (q.starts[0], q.starts[0] + len(q.answers[0]))
+        focus, _ = best_sentence(info, text)
+        gold = read_window(self.tok, q.text, text, focus, max_tokens, answer)
+        if gold is None:  # the product's window misses the answer: centre it on the answer instead
+            gold = read_window(self.tok, q.text, text, answer[0], max_tokens, answer)
+        if gold is None:
+            return None
+        others = [
+            p
+            for p in self.by_article[title]
+            if p != q.pid and not any(a.lower() in self.split.paragraphs[p][1].lower() for a in q.answers)
+        ]
+        weight = {p: sum(self.idf.get(t, 0.0) for t in qterms if t in self.terms[p]) for p in others}
+        negatives = sorted(others, key=lambda p: (-weight[p], p))[:NEGATIVES]
+        group = [gold]
+        for p in negatives:
+            other = self.split.paragraphs[p][1]
+            group.append(read_window(self.tok, q.text, other, best_sentence(info, other)[0], max_tokens, None))
+        return group if len(group) > 1 else None
+
+
+def margins(start, end, batch: list[Example]):
+    """Each window's answer margin: best span (length < MAX_ANSWER_TOKENS, inside the passage) minus no-answer."""
+    import torch
+
+    n = start.shape[1]
+    i = torch.arange(n)
+    length = i[None, :] - i[:, None]
+    span_ok = (length >= 0) & (length < MAX_ANSWER_TOKENS)
+    inside = torch.zeros(len(batch), n, dtype=torch.bool)
+    for k, e in enumerate(batch):
+        inside[k, e.context[0] : e.context[1]] = True
+    valid = span_ok[None] & inside[:, :, None] & inside[:, None, :]
+    spans = (start[:, :, None] + end[:, None, :]).masked_fill(~valid, -1e4)
+    return spans.flatten(1).max(dim=1).values - (start[:, 0] + end[:, 0])
+
+
+def train(net: ReaderNet, groups: list[list[Example]], lr: float, rank_weight: float, seed: int) -> None:
+    import torch
+
+    rng = random.Random(seed)
+    order = list(range(len(groups)))
+    rng.shuffle(order)
+    batches = [[groups[i] for i in order[k : k + GROUPS_PER_BATCH]] for k in range(0, len(order), GROUPS_PER_BATCH)]
+    params = net.trainable()
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    steps = len(batches)
+    warmup = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    )
+    net.encoder.train()
+    t0, running = time.time(), None
+    for step, batch_groups in enumerate(batches, 1):
+        flat = [e for g in batch_groups for e in g]
+        start, end = net.logits(*_tensors(flat))
+        span = (
+            torch.nn.functional.cross_entropy(start, torch.tensor([e.start for e in flat]))
+            + torch.nn.functional.cross_entropy(end, torch.tensor([e.end for e in flat]))
+        ) / 2
+        m = margins(start, end, flat)
+        rank, k = 0.0, 0
+        for g in batch_groups:  # the gold paragraph is each group's first window
+            rank = rank + torch.nn.functional.cross_entropy(m[k : k + len(g)][None], torch.tensor([0]))
+            k += len(g)
+        loss = span + rank_weight * rank / len(batch_groups)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad()
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        if step % 20 == 0 or step == steps:
+            rate = step * GROUPS_PER_BATCH / (time.time() - t0)
+            print(f"step {step}/{steps} loss {running:.3f} {rate:.1f} groups/s {time.time() - t0:.0f} s", flush=True)
+    net.encoder.eval()
+
+
+def rank_accuracy(net: ReaderNet, groups: list[list[Example]]) -> float:
+    """Share of groups whose gold paragraph has the highest margin."""
+    import torch
+
+    right = 0
+    with torch.inference_mode():
+        for g in groups:
+            start, end = net.logits(*_tensors(g))
+            right += int(torch.argmax(margins(start, end, g)).item() == 0)
+    return right / max(1, len(groups))
+
+
+def make_groups(grouper: Grouper, questions: list[Question], rng: random.Random) -> list[list[Example]]:
+    groups = []
+    for q in questions:
+        g = grouper.group(q, rng.choice(WINDOWS))
+        if g:
+            groups.append(g)
+    return groups
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--init", type=Path, default=OUT, help="the reader.npz to start from")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--questions", type=int, default=5000)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--rank-weight", type=float, default=1.0)
+    parser.add_argument("--dev-questions", type=int, default=500)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+    rng = random.Random(SEED)
+    splits = load_splits()
+    previous = json.loads(args.init.with_suffix(".json").read_text())
+    earlier = [stage["questions"] for stage in previous.get("stages", [])]
+    train_qs = stage_questions(splits["train"].questions, [*earlier, args.questions], rng)
+    t0 = time.time()
+    groups = make_groups(Grouper(splits["train"]), train_qs, rng)
+    print(f"{len(train_qs)} questions -> {len(groups)} groups ({time.time() - t0:.0f} s)", flush=True)
+    dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
+    dev_groups = make_groups(Grouper(splits["dev"]), dev_qs, random.Random(SEED))
+    net = ReaderNet(SEED)
+    net.load(args.init)
+    before = {"rank_accuracy": rank_accuracy(net, dev_groups)}
+    print(f"dev before: {before}", flush=True)
+    train(net, groups, args.lr, args.rank_weight, SEED)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, **quantize(net.state()))
+    scores = {**dev_scores(net, splits["dev"], dev_qs), "rank_accuracy": rank_accuracy(net, dev_groups)}
+    stage = {"stage": len(earlier) + 1, "kind": "listwise", "questions": len(train_qs), "groups": len(groups),
+             "negatives": NEGATIVES, "windows": list(WINDOWS), "lr": args.lr, "rank_weight": args.rank_weight,
+             "dev_rank_accuracy_before": before["rank_accuracy"], "seconds": round(time.time() - t0)}  # fmt: skip
+    meta = {**previous, "questions": previous.get("questions", 0) + len(train_qs),
+            "stages": [*previous.get("stages", []), stage], "dev": scores}  # fmt: skip
+    args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(meta), flush=True)
+
+
+if __name__ == "__main__":
+    main()
