@@ -136,7 +136,7 @@ def _tensors(batch: list[Example]):
 class ReaderNet:
     """The encoder and its start/end head (torch), for training and for the dev check."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, frozen_layers: int = FROZEN_LAYERS) -> None:
         import torch
         from transformers import AutoModel
 
@@ -145,7 +145,8 @@ class ReaderNet:
         torch.manual_seed(seed)
         self.encoder = AutoModel.from_pretrained(str(resolve_model_path("all-MiniLM-L6-v2")), local_files_only=True)
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
-        frozen = [self.encoder.embeddings, *self.encoder.encoder.layer[:FROZEN_LAYERS]]
+        self.frozen_layers = frozen_layers
+        frozen = [self.encoder.embeddings, *self.encoder.encoder.layer[:frozen_layers]]
         for p in (p for module in frozen for p in module.parameters()):
             p.requires_grad = False
 
@@ -168,7 +169,7 @@ class ReaderNet:
         self.head.load_state_dict({name: torch.from_numpy(v) for name, v in head.items()})
 
     def state(self) -> dict[str, np.ndarray]:
-        tuned = tuple(f"encoder.layer.{i}." for i in range(FROZEN_LAYERS, self.encoder.config.num_hidden_layers))
+        tuned = tuple(f"encoder.layer.{i}." for i in range(self.frozen_layers, self.encoder.config.num_hidden_layers))
         weights = {f"encoder.{k}": v for k, v in self.encoder.state_dict().items() if k.startswith(tuned)}
         weights.update({f"head.{k}": v for k, v in self.head.state_dict().items()})
         return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in weights.items()}

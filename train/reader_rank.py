@@ -31,7 +31,7 @@ from qa.search.highlight import best_sentence
 from qa.search.reader import MAX_ANSWER_TOKENS
 
 from .answers_data import SEED, Question, Split, load_splits
-from .reader import OUT, Example, ReaderNet, _tensors, dev_scores, quantize, stage_questions
+from .reader import FROZEN_LAYERS, OUT, Example, ReaderNet, _tensors, dev_scores, quantize, stage_questions
 
 NEGATIVES = 3
 WINDOWS = (128, 64)  # the top passage's read and the others' (reader.MAX_TOKENS, answers.RANK_TOKENS)
@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--rank-weight", type=float, default=1.0)
     parser.add_argument("--dev-questions", type=int, default=500)
+    parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(train_qs)} questions -> {len(groups)} groups ({time.time() - t0:.0f} s)", flush=True)
     dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
     dev_groups = make_groups(Grouper(splits["dev"]), dev_qs, random.Random(SEED))
-    net = ReaderNet(SEED)
+    net = ReaderNet(SEED, args.frozen_layers)
     net.load(args.init)
     before = {"rank_accuracy": rank_accuracy(net, dev_groups)}
     print(f"dev before: {before}", flush=True)
@@ -223,9 +224,19 @@ def main(argv: list[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **quantize(net.state()))
     scores = {**dev_scores(net, splits["dev"], dev_qs), "rank_accuracy": rank_accuracy(net, dev_groups)}
-    stage = {"stage": len(earlier) + 1, "kind": "listwise", "questions": len(train_qs), "groups": len(groups),
-             "negatives": NEGATIVES, "windows": list(WINDOWS), "lr": args.lr, "rank_weight": args.rank_weight,
-             "dev_rank_accuracy_before": before["rank_accuracy"], "seconds": round(time.time() - t0)}  # fmt: skip
+    stage = {
+        "stage": len(earlier) + 1,
+        "kind": "listwise",
+        "questions": len(train_qs),
+        "groups": len(groups),
+        "negatives": NEGATIVES,
+        "windows": list(WINDOWS),
+        "lr": args.lr,
+        "rank_weight": args.rank_weight,
+        "frozen_layers": args.frozen_layers,
+        "dev_rank_accuracy_before": before["rank_accuracy"],
+        "seconds": round(time.time() - t0),
+    }
     meta = {**previous, "questions": previous.get("questions", 0) + len(train_qs),
             "stages": [*previous.get("stages", []), stage], "dev": scores}  # fmt: skip
     args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
