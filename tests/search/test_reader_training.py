@@ -10,11 +10,8 @@ import pytest
 
 from qa.search.reader import MAX_ANSWER_TOKENS, best_span, get_reader
 
-CRUISE_TEXT = (
-    "The Russian defence ministry said on Wednesday that its navy had joined the campaign. "
-    "Four warships in the Caspian Sea fired 26 cruise missiles at 11 targets in Syria, it said. "
-    "The missiles flew about 1,500 km over Iran and Iraq before striking."
-)
+from .test_reader import CRUISE_TEXT
+
 QUESTION = "How many cruise missiles did the warships fire?"
 
 
