@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +26,9 @@ import numpy as np
 from qa.index.lexical import stem_words
 from qa.search.features import QuestionInfo
 from qa.search.highlight import best_sentence
-from qa.search.reader import MAX_ANSWER_TOKENS
+from qa.search.reader import MAX_ANSWER_TOKENS, encode_window, load_tokenizer
 
+from .answers import split_idf
 from .answers_data import SEED, Question, Split, load_splits
 from .reader import FROZEN_LAYERS, OUT, Example, ReaderNet, _tensors, dev_scores, quantize, stage_questions
 
@@ -39,29 +38,19 @@ GROUPS_PER_BATCH = 8
 
 
 def _tokenizer():
-    from tokenizers import Tokenizer
-
     from qa.index.embed import resolve_model_path
 
-    tok = Tokenizer.from_file(str(resolve_model_path("all-MiniLM-L6-v2") / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
+    return load_tokenizer(Path(resolve_model_path("all-MiniLM-L6-v2")))
 
 
 def read_window(tok, question: str, text: str, focus: int, max_tokens: int, answer: tuple[int, int] | None):
-    """The window `Reader.scores` reads (same question cut, budget and placement), with the answer's tokens.
+    """The window `Reader.scores` reads (`encode_window`) as a training example, with the answer's tokens.
 
-    Returns None when the answer is given but falls outside the window."""
-    q_ids = tok.encode(question, add_special_tokens=False).ids[: min(64, max_tokens // 2)]
-    passage = tok.encode(text, add_special_tokens=False)
-    budget = max_tokens - len(q_ids) - 3
-    lo = 0
-    if len(passage.ids) > budget:
-        at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
-        lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
-    p_ids, offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
-    first = len(q_ids) + 2
+    Returns None when the answer is given but falls outside the window (or the text has no tokens)."""
+    window = encode_window(tok, question, text, focus, max_tokens)
+    if window is None:
+        return None
+    offsets, first = window.offsets, window.first
     start = end = 0
     if answer is not None:
         a, b = answer
@@ -69,10 +58,8 @@ def read_window(tok, question: str, text: str, focus: int, max_tokens: int, answ
         if not inside or offsets[0][0] > a or offsets[-1][1] < b:
             return None
         start, end = first + inside[0], first + inside[-1]
-    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-    ids = [cls, *q_ids, sep, *p_ids, sep]
-    types = [0] * first + [1] * (len(p_ids) + 1)
-    return Example(ids, types, (first, first + len(p_ids)), start, end, [(0, 0)] * first + list(offsets))
+    context = (first, first + len(offsets))
+    return Example(window.ids, window.types, context, start, end, [(0, 0)] * first + offsets)
 
 
 class Grouper:
@@ -84,10 +71,8 @@ class Grouper:
         self.by_article: dict[str, list[str]] = {}
         for pid, (title, _) in split.paragraphs.items():
             self.by_article.setdefault(title, []).append(pid)
-        self.terms = {pid: Counter(stem_words(text)) for pid, (_, text) in split.paragraphs.items()}
-        df = Counter(t for counts in self.terms.values() for t in counts)
-        n = len(self.terms)
-        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.terms = {pid: set(stem_words(text)) for pid, (_, text) in split.paragraphs.items()}
+        self.idf = split_idf(split)
 
     def group(self, q: Question, max_tokens: int) -> list[Example] | None:
         title, text = self.split.paragraphs[q.pid]

@@ -120,18 +120,57 @@ class ReaderScores:
     ends: dict[int, float]
 
 
+@dataclass(frozen=True)
+class Window:
+    """What the reader reads of a passage: ``[CLS] question [SEP] passage tokens lo .. lo + budget [SEP]``."""
+
+    ids: list[int]
+    types: list[int]
+    first: int  # position of the first passage token in `ids`
+    offsets: list[tuple[int, int]]  # the characters of each passage token read
+    lo: int
+    budget: int
+
+
+def load_tokenizer(folder: Path):
+    """The model folder's `tokenizers` tokenizer, untruncated and unpadded (windows are cut by `encode_window`)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def encode_window(tokenizer, question: str, text: str, focus: int, max_tokens: int) -> Window | None:
+    """The window of `max_tokens` (question included) read of `text`: a passage too long for it is read from a
+    third of the window before the `focus` character. None when the text has no tokens."""
+    # a long question keeps at most half the window (64 tokens), so the passage always has room
+    q_ids = tokenizer.encode(question, add_special_tokens=False).ids[: min(64, max_tokens // 2)]
+    passage = tokenizer.encode(text, add_special_tokens=False)
+    if not passage.ids:
+        return None
+    budget = max_tokens - len(q_ids) - 3
+    lo = 0
+    if len(passage.ids) > budget:
+        at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
+        lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
+    p_ids = passage.ids[lo : lo + budget]
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    first = len(q_ids) + 2
+    ids = [cls, *q_ids, sep, *p_ids, sep]
+    types = [0] * first + [1] * (len(p_ids) + 1)
+    return Window(ids, types, first, list(passage.offsets[lo : lo + budget]), lo, budget)
+
+
 class Reader:
     """Reads one passage for one question (onnxruntime, int8); thread-safe."""
 
     def __init__(self, folder: Path, onnx_file: Path) -> None:
-        from tokenizers import Tokenizer
-
         from ..index.onnx_encoder import configured_threads, cpu_session
 
         self.session = cpu_session(onnx_file, configured_threads(), spinning=True)
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
+        self.tokenizer = load_tokenizer(folder)
         self._recent: dict[tuple[str, str, int, int], ReaderScores] = {}  # the last RECENT readings, oldest first
         self._lock = threading.Lock()
         with np.load(folder / "head.npz") as head:
@@ -145,34 +184,24 @@ class Reader:
     def scores(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> ReaderScores | None:
         """The reading of `text` (in a window of `max_tokens` with the question) with every token's start and
         end score, or None when the text has no tokens."""
-        # a long question keeps at most half the window (64 tokens), so the passage always has room
-        q_ids = self.tokenizer.encode(question, add_special_tokens=False).ids[: min(64, max_tokens // 2)]
-        passage = self.tokenizer.encode(text, add_special_tokens=False)
-        if not passage.ids:
+        window = encode_window(self.tokenizer, question, text, focus, max_tokens)
+        if window is None:
             return None
-        budget = max_tokens - len(q_ids) - 3
-        lo = 0
-        if len(passage.ids) > budget:  # a window of `budget` tokens around the focus character
-            at = next((i for i, (a, _) in enumerate(passage.offsets) if a >= focus), 0)
-            lo = max(0, min(at - budget // 3, len(passage.ids) - budget))
-        key = (question, text, lo, budget)
+        key = (question, text, window.lo, window.budget)
         with self._lock:
             if key in self._recent:  # read just now to order the head: the top passage is read again for its answer
                 return self._recent[key]
-        p_ids, p_offsets = passage.ids[lo : lo + budget], passage.offsets[lo : lo + budget]
-        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
-        ids = [cls, *q_ids, sep, *p_ids, sep]
-        first = len(q_ids) + 2
-        types = [0] * first + [1] * (len(p_ids) + 1)
+        ids, first, p_offsets = window.ids, window.first, window.offsets
         feed = {
             "input_ids": np.array([ids], dtype=np.int64),
             "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-            "token_type_ids": np.array([types], dtype=np.int64),
+            "token_type_ids": np.array([window.types], dtype=np.int64),
         }
         hidden = self.session.run(None, feed)[0][0]
         logits = hidden @ self.weight.T + self.bias
         start, end = logits[:, 0], logits[:, 1]
-        start, end, null = start[first : first + len(p_ids)], end[first : first + len(p_ids)], float(start[0] + end[0])
+        last = first + len(p_offsets)
+        start, end, null = start[first:last], end[first:last], float(start[0] + end[0])
         i, j, score = best_span(start, end)
         starts: dict[int, float] = {}
         ends: dict[int, float] = {}
