@@ -148,6 +148,9 @@ class QuestionInfo:
         self.caps = {m.group().lower() for m in _CAPITALISED.finditer(question)}
         self.words = {w for w in _WORD.findall(question.lower())}
         self.stems = {stem(w) for w in self.words}
+        # passage text -> its best sentence's span (highlight.best_sentence), as reading and highlighting a
+        # passage both need it
+        self.best_sentences: dict[str, tuple[int, int]] = {}
 
 
 def sentence_features(

@@ -90,10 +90,16 @@ def best_sentence(
 ) -> tuple[int, int]:
     """Span of the best-answering sentence of `text`; the first sentence when none shares a word with the question."""
     q = question if isinstance(question, QuestionInfo) else QuestionInfo(question, idf)
+    if dense_scores is None and text in q.best_sentences:
+        return q.best_sentences[text]
     scored = learned_scores(q, text, dense_scores)
     if not scored:
-        return 0, len(text)
-    if not any(term in q.term_set for _, a, b in scored for term in terms(text[a:b])):
-        return scored[0][1], scored[0][2]
-    best = max(scored, key=lambda item: item[0])
-    return best[1], best[2]
+        span = 0, len(text)
+    elif not any(term in q.term_set for _, a, b in scored for term in terms(text[a:b])):
+        span = scored[0][1], scored[0][2]
+    else:
+        best = max(scored, key=lambda item: item[0])
+        span = best[1], best[2]
+    if dense_scores is None:
+        q.best_sentences[text] = span
+    return span

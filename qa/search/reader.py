@@ -184,13 +184,13 @@ class Reader:
     def scores(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> ReaderScores | None:
         """The reading of `text` (in a window of `max_tokens` with the question) with every token's start and
         end score, or None when the text has no tokens."""
-        window = encode_window(self.tokenizer, question, text, focus, max_tokens)
-        if window is None:
-            return None
-        key = (question, text, window.lo, window.budget)
+        key = (question, text, focus, max_tokens)
         with self._lock:
             if key in self._recent:  # read just now to order the head: the top passage is read again for its answer
                 return self._recent[key]
+        window = encode_window(self.tokenizer, question, text, focus, max_tokens)
+        if window is None:
+            return None
         ids, first, p_offsets = window.ids, window.first, window.offsets
         feed = {
             "input_ids": np.array([ids], dtype=np.int64),

@@ -64,8 +64,9 @@ class Retriever:
         """The best passages for `question` (a follow-up is resolved against `history`), best first."""
         options = options or SearchOptions()
         question = validate_question(question)
-        terms = stem_words(question)
-        ranked = self._rank(expand_query(question, history), options, question)
+        # the same for every passage, and for the reader's reordering (which reads and highlights share)
+        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
+        ranked = self._rank(expand_query(question, history), options, info)
         # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
         # One call for all passages, so the question is encoded once.
         reranker = get_reranker(options.reranker, self.embedder) if options.mode is Mode.HYBRID_RERANK else None
@@ -75,7 +76,6 @@ class Retriever:
             if sentence_scores and ranked
             else [None] * len(ranked)
         )
-        info = QuestionInfo(question, self.index.lexical.idf(terms))  # the same for every passage
         return [
             self._passage(cid, score, info, dense, span=i < ANSWER_DEPTH)
             for i, ((cid, score), dense) in enumerate(zip(ranked, per_passage, strict=True))
@@ -86,9 +86,10 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         """(chunk id, score) of the top `options.k` chunks after fusion, reranking, filters and dedup."""
         question = validate_question(question)
-        return self._rank(expand_query(question, history), options or SearchOptions(), question)
+        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
+        return self._rank(expand_query(question, history), options or SearchOptions(), info)
 
-    def _rank(self, query: str, options: SearchOptions, question: str | None = None) -> list[tuple[int, float]]:
+    def _rank(self, query: str, options: SearchOptions, question: QuestionInfo) -> list[tuple[int, float]]:
         n_chunks = self.index.n_chunks
         if n_chunks == 0:
             return []
@@ -102,12 +103,11 @@ class Retriever:
             head = self._select(order, replace(options, per_article=False), options.rerank_depth)
             scores = self._rerank(query, head, scores, options)
             order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
-        question = question or query
         reading = (
             options.mode is Mode.HYBRID
             and options.fusion is Fusion.MIX
             and options.read_depth > 1
-            and is_question(question)  # the reader answers questions: a claim or keywords keep the fused order
+            and is_question(question.text)  # the reader answers questions: a claim or keywords keep the fused order
         )
         picked = self._select(order, options, max(options.k, options.read_depth) if reading else options.k)
         ranked = [(cid, scores[cid]) for cid in picked]
@@ -116,7 +116,7 @@ class Retriever:
         return ranked[: options.k]
 
     def _read_order(
-        self, question: str, ranked: list[tuple[int, float]], options: SearchOptions
+        self, info: QuestionInfo, ranked: list[tuple[int, float]], options: SearchOptions
     ) -> list[tuple[int, float]]:
         """The first `read_depth` chunks reordered by fused score + read_weight * the reader's answer margin.
 
@@ -126,7 +126,6 @@ class Retriever:
         so an old article is not read back to the top. The reordered chunks swap places only: each position
         keeps its fused score, so scores still fall down the list. Unchanged without the reader.
         """
-        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
         read: dict[int, float] = {}
         best = -np.inf
         for place, (cid, score) in enumerate(ranked[: options.read_depth]):

@@ -149,3 +149,33 @@ def test_a_long_question_leaves_room_for_the_passage_in_a_short_window():
     for tokens in (64, 128):
         reading = get_reader().read(question, CRUISE_TEXT, max_tokens=tokens)
         assert reading is not None and reading.end > reading.start
+
+
+@pytest.mark.slow
+def test_a_search_reads_each_passage_once_and_ranks_its_sentences_once(sample_retriever, monkeypatch):
+    """The head's top passage is read and its best sentence found once for ordering and for its answer."""
+    import qa.search.highlight as highlight
+    from qa.search.options import SearchOptions
+
+    reader = get_reader()
+    runs, ranked = [], []
+    session = reader.session
+
+    class Counting:
+        def run(self, names, feed):
+            runs.append(tuple(feed["input_ids"][0].tolist()))
+            return session.run(names, feed)
+
+    learned = highlight.learned_scores
+    monkeypatch.setattr(reader, "session", Counting())
+    monkeypatch.setattr(reader, "_recent", {})
+    monkeypatch.setattr(
+        highlight, "learned_scores", lambda q, text, dense: ranked.append(text) or learned(q, text, dense)
+    )
+    passages = sample_retriever.search(
+        "How many cruise missiles did the Russian warships fire?", options=SearchOptions(k=5)
+    )
+    assert passages[0].answer.startswith("26")
+    # the head (up to two) each read once: the top passage's reading for the order gives its answer
+    assert 1 <= len(runs) <= 2 and len(set(runs)) == len(runs)
+    assert sorted(ranked) == sorted({p.text for p in passages})  # each passage's sentences ranked once
