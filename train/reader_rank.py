@@ -168,10 +168,12 @@ def rank_accuracy(net: ReaderNet, groups: list[list[Example]]) -> float:
     return right / max(1, len(groups))
 
 
-def make_groups(grouper: Grouper, questions: list[Question], rng: random.Random) -> list[list[Example]]:
+def make_groups(
+    grouper: Grouper, questions: list[Question], rng: random.Random, windows: tuple[int, ...] = WINDOWS
+) -> list[list[Example]]:
     groups = []
     for q in questions:
-        g = grouper.group(q, rng.choice(WINDOWS))
+        g = grouper.group(q, rng.choice(windows))
         if g:
             groups.append(g)
     return groups
@@ -188,7 +190,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rank-weight", type=float, default=1.0)
     parser.add_argument("--dev-questions", type=int, default=500)
     parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
+    parser.add_argument(
+        "--windows", default=",".join(map(str, WINDOWS)), help="token windows a group is read in, one drawn per group"
+    )
     args = parser.parse_args(argv)
+    windows = tuple(int(w) for w in args.windows.split(","))
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
     rng = random.Random(SEED)
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     earlier = [stage["questions"] for stage in previous.get("stages", [])]
     train_qs = stage_questions(splits["train"].questions, [*earlier, args.questions], rng)
     t0 = time.time()
-    groups = make_groups(Grouper(splits["train"]), train_qs, rng)
+    groups = make_groups(Grouper(splits["train"]), train_qs, rng, windows)
     print(f"{len(train_qs)} questions -> {len(groups)} groups ({time.time() - t0:.0f} s)", flush=True)
     dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
     dev_groups = make_groups(Grouper(splits["dev"]), dev_qs, random.Random(SEED))
@@ -215,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         "questions": len(train_qs),
         "groups": len(groups),
         "negatives": NEGATIVES,
-        "windows": list(WINDOWS),
+        "windows": list(windows),
         "lr": args.lr,
         "rank_weight": args.rank_weight,
         "frozen_layers": args.frozen_layers,
