@@ -28,10 +28,13 @@ NO_ANSWER_MARGIN = -8.0
 # reader gives exceeds MAX_MARGIN in practice (dev p99 12.8), so a passage whose fused score is more than
 # read_weight * MAX_MARGIN below the best read score so far cannot win and is not read.
 MAX_MARGIN = 12.0
-# Passages below the top one are read in a 64-token window for their margin only (the one that wins is read
-# again in the answer window): dev top-1 at depth 2 with 128 / 96 / 64 / 48 tokens 0.842 / 0.839 / 0.838 /
-# 0.834 (the reader of stages 1-3), 0.851 / 0.849 / 0.843 with the listwise-trained one, at half the cost of 128.
-RANK_TOKENS = 64
+# Passages below the top one are read in a 96-token window for their margin only (the one that wins is read
+# again in the answer window). Dev top-1 at depth 2 with 128 / 96 / 64 tokens: 0.842 / 0.839 / 0.838 with the
+# reader of stages 1-3 (1,200 questions); with the listwise-trained reader of stages 1-6 (all 3,436 dev
+# questions) 0.860 / 0.860 / 0.853, highlight 0.754 / 0.755 / 0.749. 96 tokens cost ~1 ms more than 64 and
+# ~1.5 less than 128 at 100k chunks (and the previous release's cost, with one tokenisation and one sentence
+# ranking a passage fewer).
+RANK_TOKENS = 96
 READER_ENV = "QA_READER"  # "off": the lexical span model gives the short answer (faster, weaker)
 log = logging.getLogger(__name__)
 _READER_MISSING = False
