@@ -128,8 +128,6 @@ class Window:
     types: list[int]
     first: int  # position of the first passage token in `ids`
     offsets: list[tuple[int, int]]  # the characters of each passage token read
-    lo: int
-    budget: int
 
 
 def load_tokenizer(folder: Path):
@@ -160,7 +158,7 @@ def encode_window(tokenizer, question: str, text: str, focus: int, max_tokens: i
     first = len(q_ids) + 2
     ids = [cls, *q_ids, sep, *p_ids, sep]
     types = [0] * first + [1] * (len(p_ids) + 1)
-    return Window(ids, types, first, list(passage.offsets[lo : lo + budget]), lo, budget)
+    return Window(ids, types, first, list(passage.offsets[lo : lo + budget]))
 
 
 class Reader:

@@ -64,8 +64,7 @@ class Retriever:
         """The best passages for `question` (a follow-up is resolved against `history`), best first."""
         options = options or SearchOptions()
         question = validate_question(question)
-        # the same for every passage, and for the reader's reordering (which reads and highlights share)
-        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
+        info = self._question_info(question)  # for the reader's reordering and every passage: they share it
         ranked = self._rank(expand_query(question, history), options, info)
         # The sentence reranker has already embedded these passages' sentences: let them help pick the highlight.
         # One call for all passages, so the question is encoded once.
@@ -86,10 +85,13 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         """(chunk id, score) of the top `options.k` chunks after fusion, reranking, filters and dedup."""
         question = validate_question(question)
-        info = QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
-        return self._rank(expand_query(question, history), options or SearchOptions(), info)
+        return self._rank(expand_query(question, history), options or SearchOptions(), self._question_info(question))
 
-    def _rank(self, query: str, options: SearchOptions, question: QuestionInfo) -> list[tuple[int, float]]:
+    def _question_info(self, question: str) -> QuestionInfo:
+        """What the reader and the answer models need of the question, with this index's IDF."""
+        return QuestionInfo(question, self.index.lexical.idf(stem_words(question)))
+
+    def _rank(self, query: str, options: SearchOptions, info: QuestionInfo) -> list[tuple[int, float]]:
         n_chunks = self.index.n_chunks
         if n_chunks == 0:
             return []
@@ -107,12 +109,12 @@ class Retriever:
             options.mode is Mode.HYBRID
             and options.fusion is Fusion.MIX
             and options.read_depth > 1
-            and is_question(question.text)  # the reader answers questions: a claim or keywords keep the fused order
+            and is_question(info.text)  # the reader answers questions: a claim or keywords keep the fused order
         )
         picked = self._select(order, options, max(options.k, options.read_depth) if reading else options.k)
         ranked = [(cid, scores[cid]) for cid in picked]
         if reading:  # the reader reorders the head, however few passages are asked for
-            ranked = self._read_order(question, ranked, options)
+            ranked = self._read_order(info, ranked, options)
         return ranked[: options.k]
 
     def _read_order(
