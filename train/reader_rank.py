@@ -65,8 +65,9 @@ def read_window(tok, question: str, text: str, focus: int, max_tokens: int, answ
 class Grouper:
     """Builds a question's group of windows: the gold paragraph first, then its hardest same-article negatives."""
 
-    def __init__(self, split: Split) -> None:
+    def __init__(self, split: Split, retrieved: dict[str, list[tuple[str, str]]] | None = None) -> None:
         self.split = split
+        self.retrieved = retrieved  # qid -> fused top (paragraph id, chunk text), or None: same-article negatives
         self.tok = _tokenizer()
         self.by_article: dict[str, list[str]] = {}
         for pid, (title, _) in split.paragraphs.items():
@@ -75,7 +76,7 @@ class Grouper:
         self.idf = split_idf(split)
 
     def group(self, q: Question, max_tokens: int) -> list[Example] | None:
-        title, text = self.split.paragraphs[q.pid]
+        _, text = self.split.paragraphs[q.pid]
         info = QuestionInfo(q.text, self.idf)
         qterms = set(stem_words(q.text))
         answer = (q.starts[0], q.starts[0] + len(q.answers[0]))
@@ -85,18 +86,47 @@ class Grouper:
             gold = read_window(self.tok, q.text, text, answer[0], max_tokens, answer)
         if gold is None:
             return None
-        others = [
-            p
-            for p in self.by_article[title]
-            if p != q.pid and not any(a.lower() in self.split.paragraphs[p][1].lower() for a in q.answers)
-        ]
-        weight = {p: sum(self.idf.get(t, 0.0) for t in qterms if t in self.terms[p]) for p in others}
-        negatives = sorted(others, key=lambda p: (-weight[p], p))[:NEGATIVES]
         group = [gold]
-        for p in negatives:
-            other = self.split.paragraphs[p][1]
+        for other in self.negatives(q, qterms):
             group.append(read_window(self.tok, q.text, other, best_sentence(info, other)[0], max_tokens, None))
         return group if len(group) > 1 else None
+
+    def negatives(self, q: Question, qterms: set[str]) -> list[str]:
+        """Up to NEGATIVES texts without an answer: the first-stage's top chunks of other paragraphs (what the
+        product's reader must order), or the same article's paragraphs sharing the most weighted words."""
+
+        def answerless(text: str) -> bool:
+            return not any(a.lower() in text.lower() for a in q.answers)
+
+        if self.retrieved is not None:
+            hits = [text for pid, text in self.retrieved.get(q.qid, []) if pid != q.pid and answerless(text)]
+            return hits[:NEGATIVES]
+        others = [p for p in self.by_article[self.split.paragraphs[q.pid][0]] if p != q.pid]
+        others = [p for p in others if answerless(self.split.paragraphs[p][1])]
+        weight = {p: sum(self.idf.get(t, 0.0) for t in qterms if t in self.terms[p]) for p in others}
+        return [self.split.paragraphs[p][1] for p in sorted(others, key=lambda p: (-weight[p], p))[:NEGATIVES]]
+
+
+def retrieved_heads(split_dir: Path, questions: list[Question], depth: int) -> dict[str, list[tuple[str, str]]]:
+    """qid -> the fused top `depth` (paragraph id, chunk text) over the index of the split written at `split_dir`
+    (`train.answers_data --write`), the reader's reordering off: the passages the product's reader orders."""
+    from dataclasses import replace
+
+    from qa.api import get_embedder
+    from qa.eval import build_config, cached_index, load_dataset
+    from qa.search.options import SearchOptions
+    from qa.search.retriever import Retriever
+
+    config = build_config()
+    embedder = get_embedder(config.model)
+    retriever = Retriever.open(cached_index(load_dataset(split_dir, "test"), config, embedder=embedder), embedder)
+    options = replace(SearchOptions(), k=depth, read_depth=0)
+    out = {}
+    for q in questions:
+        ranked = retriever.rank(q.text, options=options)
+        out[q.qid] = [(retriever.index.articles[int(retriever.index.chunk_rows[cid][0])]["article_id"],
+                       retriever.index.chunk_text(cid)) for cid, _ in ranked]  # fmt: skip
+    return out
 
 
 def margins(start, end, batch: list[Example]):
@@ -193,6 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--windows", default=",".join(map(str, WINDOWS)), help="token windows a group is read in, one drawn per group"
     )
+    parser.add_argument(
+        "--retrieved",
+        type=Path,
+        help="negatives from the fused top chunks over this split's index (e.g. .qa-cache/squad/train) instead "
+        "of the same article's paragraphs",
+    )
     args = parser.parse_args(argv)
     windows = tuple(int(w) for w in args.windows.split(","))
     torch.set_num_threads(2)
@@ -203,7 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     earlier = [stage["questions"] for stage in previous.get("stages", [])]
     train_qs = stage_questions(splits["train"].questions, [*earlier, args.questions], rng)
     t0 = time.time()
-    groups = make_groups(Grouper(splits["train"]), train_qs, rng, windows)
+    retrieved = retrieved_heads(args.retrieved, train_qs, NEGATIVES + 2) if args.retrieved else None
+    groups = make_groups(Grouper(splits["train"], retrieved), train_qs, rng, windows)
     print(f"{len(train_qs)} questions -> {len(groups)} groups ({time.time() - t0:.0f} s)", flush=True)
     dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
     dev_groups = make_groups(Grouper(splits["dev"]), dev_qs, random.Random(SEED))
@@ -221,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         "questions": len(train_qs),
         "groups": len(groups),
         "negatives": NEGATIVES,
+        "negatives_from": "fused top chunks" if args.retrieved else "same article",
         "windows": list(windows),
         "lr": args.lr,
         "rank_weight": args.rank_weight,

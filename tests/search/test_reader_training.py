@@ -74,3 +74,51 @@ def test_each_stage_draws_new_questions_and_repeats_the_earlier_draws():
     assert rng.sample(pool, 100) == first
     assert len(again) == 50 and not {q.qid for q in again} & {q.qid for q in first}
     assert stage_questions(pool, [100, 50], random.Random(11)) == again
+
+
+def _split():
+    from train.answers_data import Question, Split
+
+    paragraphs = {
+        "p1": ("Navy", "Four warships in the Caspian Sea fired 26 cruise missiles at targets in Syria."),
+        "p2": ("Navy", "The warships sailed from Astrakhan; cruise missiles were loaded in port."),
+        "p3": ("Navy", "Reports of 26 missiles were repeated by the ministry."),
+        "p4": ("Harbour", "The harbour master counted warships leaving the port at dawn."),
+    }
+    question = Question("q1", QUESTION, "p1", ["26"], [paragraphs["p1"][1].index("26")])
+    return Split("train", ["Harbour", "Navy"], paragraphs, [question]), question
+
+
+def test_retrieved_negatives_are_the_first_stage_passages_without_the_answer():
+    from train.reader_rank import NEGATIVES, Grouper
+
+    split, question = _split()
+    texts = {pid: text for pid, (_, text) in split.paragraphs.items()}
+    head = [("p1", texts["p1"]), ("p4", texts["p4"]), ("p3", texts["p3"]), ("p2", texts["p2"])]
+    retrieved = Grouper(split, {"q1": head}).negatives(question, set())
+    # the gold paragraph's chunks and any chunk holding an answer are not negatives; the fused order is kept
+    assert retrieved == [texts["p4"], texts["p2"]] and len(retrieved) <= NEGATIVES
+    # without retrieval: the same article's paragraphs that do not hold the answer
+    assert Grouper(split).negatives(question, set()) == [texts["p2"]]
+    group = Grouper(split, {"q1": head}).group(question, 64)
+    assert len(group) == 3 and group[0].start > 0 and all(e.start == e.end == 0 for e in group[1:])
+
+
+@pytest.mark.slow
+def test_retrieved_heads_are_the_fused_top_chunks_of_the_split_index(tmp_path, monkeypatch):
+    import json
+
+    from train.reader_rank import retrieved_heads
+
+    split, question = _split()
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "split"
+    (data / "qrels").mkdir(parents=True)
+    with open(data / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for pid, (title, text) in split.paragraphs.items():
+            fh.write(json.dumps({"_id": pid, "title": title, "text": text}) + "\n")
+    (data / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": question.text}) + "\n", encoding="utf-8")
+    (data / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tp1\t1\n", encoding="utf-8")
+    heads = retrieved_heads(data, [question], 3)
+    assert heads["q1"][0][0] == "p1" and len(heads["q1"]) == 3
+    assert all(text == split.paragraphs[pid][1] for pid, text in heads["q1"])
