@@ -148,7 +148,6 @@ def run_queries(
 ) -> tuple[dict[str, dict[str, float]], list[float]]:
     """Document scores per query (best chunk per document) and each query's latency in seconds."""
     options = replace(options, k=depth, per_article=True)
-    articles = retriever.index.articles
     run: dict[str, dict[str, float]] = {}
     latencies: list[float] = []
     for qid, text in queries.items():
@@ -157,7 +156,7 @@ def run_queries(
         latencies.append(time.perf_counter() - started)
         # Ranks, not raw scores, decide ties the way the retriever ordered them.
         run[qid] = {
-            articles[int(retriever.index.chunk_rows[cid][0])]["article_id"]: float(len(ranked) - rank)
+            retriever.index.chunk_article(cid)["article_id"]: float(len(ranked) - rank)
             for rank, (cid, _score) in enumerate(ranked)
         }
     return run, latencies

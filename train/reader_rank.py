@@ -4,10 +4,11 @@
 
 The product orders a question's top passages by fused score + w * the reader's answer margin (best span score
 minus the no-answer score). Stages 1-3 (`train.reader`) teach spans and "no answer" one window at a time; this
-stage also reads, for each new training question, its gold paragraph and the (up to) three paragraphs of the
-same article that share the most weighted words with it and do not hold the answer, each in the window the
-product reads (the question and `max_tokens` tokens around the learned best sentence; 128 or 64 tokens, as the
-top and the second passage are read), and adds a softmax cross-entropy over the group's margins with the gold
+stage also reads, for each new training question, its gold paragraph and (up to) three passages that do not
+hold the answer (the paragraphs of the same article that share the most weighted words with it, or with
+`--retrieved` the first-stage's top chunks over the split's index), each in the window the product reads (the
+question and `max_tokens` tokens around the learned best sentence; `--windows`, by default 128 or 64 tokens, as
+the top and the second passage are read), and adds a softmax cross-entropy over the group's margins with the gold
 paragraph as the right one to the span loss. Its questions are new: drawn after those of the stages that
 `--init`'s record (reader.json) lists. Seeded: the same data give the same file. Dev: span EM / F1 on gold
 paragraphs (as `train.reader`) and how often the gold paragraph's margin is the group's highest.
@@ -63,7 +64,7 @@ def read_window(tok, question: str, text: str, focus: int, max_tokens: int, answ
 
 
 class Grouper:
-    """Builds a question's group of windows: the gold paragraph first, then its hardest same-article negatives."""
+    """Builds a question's group of windows: the gold paragraph first, then its negatives (`negatives`)."""
 
     def __init__(self, split: Split, retrieved: dict[str, list[tuple[str, str]]] | None = None) -> None:
         self.split = split
@@ -78,7 +79,6 @@ class Grouper:
     def group(self, q: Question, max_tokens: int) -> list[Example] | None:
         _, text = self.split.paragraphs[q.pid]
         info = QuestionInfo(q.text, self.idf)
-        qterms = set(stem_words(q.text))
         answer = (q.starts[0], q.starts[0] + len(q.answers[0]))
         focus, _ = best_sentence(info, text)
         gold = read_window(self.tok, q.text, text, focus, max_tokens, answer)
@@ -87,11 +87,11 @@ class Grouper:
         if gold is None:
             return None
         group = [gold]
-        for other in self.negatives(q, qterms):
+        for other in self.negatives(q):
             group.append(read_window(self.tok, q.text, other, best_sentence(info, other)[0], max_tokens, None))
         return group if len(group) > 1 else None
 
-    def negatives(self, q: Question, qterms: set[str]) -> list[str]:
+    def negatives(self, q: Question) -> list[str]:
         """Up to NEGATIVES texts without an answer: the first-stage's top chunks of other paragraphs (what the
         product's reader must order), or the same article's paragraphs sharing the most weighted words."""
 
@@ -103,6 +103,7 @@ class Grouper:
             return hits[:NEGATIVES]
         others = [p for p in self.by_article[self.split.paragraphs[q.pid][0]] if p != q.pid]
         others = [p for p in others if answerless(self.split.paragraphs[p][1])]
+        qterms = set(stem_words(q.text))
         weight = {p: sum(self.idf.get(t, 0.0) for t in qterms if t in self.terms[p]) for p in others}
         return [self.split.paragraphs[p][1] for p in sorted(others, key=lambda p: (-weight[p], p))[:NEGATIVES]]
 
@@ -112,20 +113,17 @@ def retrieved_heads(split_dir: Path, questions: list[Question], depth: int) -> d
     (`train.answers_data --write`), the reader's reordering off: the passages the product's reader orders."""
     from dataclasses import replace
 
-    from qa.api import get_embedder
-    from qa.eval import build_config, cached_index, load_dataset
+    from qa.eval import load_dataset
     from qa.search.options import SearchOptions
-    from qa.search.retriever import Retriever
 
-    config = build_config()
-    embedder = get_embedder(config.model)
-    retriever = Retriever.open(cached_index(load_dataset(split_dir, "test"), config, embedder=embedder), embedder)
-    options = replace(SearchOptions(), k=depth, read_depth=0)
+    from .eval_index import open_retriever
+
+    retriever = open_retriever(load_dataset(split_dir, "test"))
+    index, options = retriever.index, replace(SearchOptions(), k=depth, read_depth=0)
     out = {}
     for q in questions:
         ranked = retriever.rank(q.text, options=options)
-        out[q.qid] = [(retriever.index.articles[int(retriever.index.chunk_rows[cid][0])]["article_id"],
-                       retriever.index.chunk_text(cid)) for cid, _ in ranked]  # fmt: skip
+        out[q.qid] = [(index.chunk_article(cid)["article_id"], index.chunk_text(cid)) for cid, _ in ranked]
     return out
 
 

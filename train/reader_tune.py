@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.api import get_embedder
-from qa.eval import build_config, cached_index, load_dataset
+from qa.eval import load_dataset
 from qa.search.answer_metrics import f1_score, holds_answer
 from qa.search.answers import READER_ENV, sentence_around
 from qa.search.options import SearchOptions
 from qa.search.reader import get_reader
-from qa.search.retriever import Retriever, min_max
+from qa.search.retriever import min_max
+
+from .eval_index import open_retriever
 
 WINDOWS = (256, 128, 96, 64)
 WEIGHTS = (0.01, 0.02, 0.03)
@@ -41,9 +42,7 @@ NO_ANSWER_FLOORS = (-8.0, -6.0, -4.0, -2.0)
 def collect(dataset_dir: Path, depth: int, limit: int) -> list[list[dict]]:
     """Per question, per head passage: fused score, right article, lexical highlight, and each window's reading."""
     dataset = load_dataset(dataset_dir, "test")
-    config = build_config()
-    embedder = get_embedder(config.model)
-    retriever = Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)
+    retriever = open_retriever(dataset)
     reader = get_reader()
     options = replace(SearchOptions(), k=depth, read_depth=0)
     qids = [q for q in dataset.queries if dataset.answers.get(q)]

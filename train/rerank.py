@@ -57,15 +57,14 @@ class _QueryMemo:
 
 def collect(name: str, folder: Path, split: str, depth: int = 100) -> list[dict]:
     """Per query: the fused top `depth` (one chunk per article) with dense, BM25, fused, text, title, labels."""
-    from qa.api import get_embedder
-    from qa.eval import build_config, cached_index, load_dataset
+    from qa.eval import load_dataset
     from qa.search.options import SearchOptions
-    from qa.search.retriever import Retriever
+
+    from .eval_index import open_retriever
 
     dataset = load_dataset(folder, split)
-    config = build_config()
-    embedder = get_embedder(config.model)
-    retriever = Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)
+    retriever = open_retriever(dataset)
+    embedder = retriever.embedder
     memo = _QueryMemo(embedder)
     texts = list(dataset.queries.values())
     memo.memo.update(zip(texts, embedder.encode(texts), strict=True))  # batched: far faster than one by one
@@ -84,7 +83,7 @@ def collect(name: str, folder: Path, split: str, depth: int = 100) -> list[dict]
         bm25 = index.lexical.scores(text)
         top = float(bm25.max()) or 1.0
         head = ranked[:DEPTH]
-        arts = [index.articles[int(index.chunk_rows[cid][0])] for cid, _ in ranked]
+        arts = [index.chunk_article(cid) for cid, _ in ranked]
         out.append(
             {
                 "qid": qid,

@@ -189,6 +189,10 @@ class IndexData:
         start, length = meta["offset"], meta["length"]
         return bytes(self.text_blob[start : start + length]).decode("utf-8")
 
+    def chunk_article(self, chunk_id: int) -> dict[str, Any]:
+        """The metadata of the article a chunk belongs to (article_id, title, source, ...)."""
+        return self.articles[int(self.chunk_rows[chunk_id][0])]
+
     def chunk_text(self, chunk_id: int) -> str:
         article_index, start, end = (int(v) for v in self.chunk_rows[chunk_id])
         return self.article_text(article_index)[start:end]

@@ -95,11 +95,11 @@ def test_retrieved_negatives_are_the_first_stage_passages_without_the_answer():
     split, question = _split()
     texts = {pid: text for pid, (_, text) in split.paragraphs.items()}
     head = [("p1", texts["p1"]), ("p4", texts["p4"]), ("p3", texts["p3"]), ("p2", texts["p2"])]
-    retrieved = Grouper(split, {"q1": head}).negatives(question, set())
+    retrieved = Grouper(split, {"q1": head}).negatives(question)
     # the gold paragraph's chunks and any chunk holding an answer are not negatives; the fused order is kept
     assert retrieved == [texts["p4"], texts["p2"]] and len(retrieved) <= NEGATIVES
     # without retrieval: the same article's paragraphs that do not hold the answer
-    assert Grouper(split).negatives(question, set()) == [texts["p2"]]
+    assert Grouper(split).negatives(question) == [texts["p2"]]
     group = Grouper(split, {"q1": head}).group(question, 64)
     assert len(group) == 3 and group[0].start > 0 and all(e.start == e.end == 0 for e in group[1:])
 
