@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +129,7 @@ def build_synthetic(
     started = time.perf_counter()
     config = BuildConfig(model=model, index=IndexConfig(index_type=index_type, dedup_threshold=None))
     source, vectors = TextSource(seed), VectorSource(seed=seed)
-    bm25 = StreamingBM25()
+    bm25 = StreamingBM25(config.lexical)
     bm25.vocab = dict(source.vocab)
     with build_lock(index_dir), IndexWriter(index_dir) as writer:
         for start in range(0, n_chunks, BLOCK):
@@ -142,6 +143,7 @@ def build_synthetic(
             model=model,
             dimension=vectors.dim,
             chunking={"synthetic": True},
+            bm25=asdict(config.lexical),
             max_seq_length=256,
             index_type=kind,
             index_params=params,

@@ -71,9 +71,25 @@ class ChunkingConfig:
 
 
 @dataclass(frozen=True)
+class LexicalConfig:
+    """BM25's term-frequency saturation (k1) and length normalisation (b); recorded in the manifest.
+
+    A low k1 lets one mention of a rare word count nearly as much as several: the fused score divides BM25 by
+    its best hit, so repeats would otherwise outweigh covering more of the question. Fused with the dense score
+    (weight 0.7), SciFact train nDCG@10 / SQuAD dev fused top-1 (`train/bm25_grid.py`): k1 1.5 (bm25s's
+    default) 0.7389 / 0.8175, 0.9 0.7435 / 0.8233, 0.6 0.7473 / 0.8242, 0.4 0.7486 / 0.8268, 0.3 0.7478 /
+    0.8286; at k1 0.4, b from 0.4 to 0.9 moves either by at most 0.002.
+    """
+
+    k1: float = 0.4
+    b: float = 0.75
+
+
+@dataclass(frozen=True)
 class BuildConfig:
     # the fast encoder: all-MiniLM-L6-v2 as fused int8 ONNX (qa/index/onnx_export.py); "all-MiniLM-L6-v2": torch
     model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", "all-MiniLM-L6-v2-onnx-int8"))
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     batch_size: int = 64
     index: IndexConfig = field(default_factory=IndexConfig)  # vector index type, near-duplicate folding
+    lexical: LexicalConfig = field(default_factory=LexicalConfig)  # BM25 parameters

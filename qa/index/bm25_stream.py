@@ -2,7 +2,7 @@
 
 Each batch is tokenized exactly as `qa.index.lexical.tokenize` does (bm25s, stop-words, Snowball stems);
 only each chunk's distinct term ids and counts are kept (what the index stores anyway). `finish`
-computes the same scores as `bm25s.BM25.index` (Lucene BM25, k1 1.5, b 0.75) and returns a
+computes the same scores as `bm25s.BM25.index` (Lucene BM25, `LexicalConfig`'s k1 and b) and returns a
 `LexicalIndex` that also keeps those term counts (`TermCounts`, saved beside the bm25s files).
 
 An incremental build does not tokenize unchanged chunks again: `add(texts, reuse=..., previous=...)`
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import LexicalConfig
 from .lexical import LexicalIndex, tokenize
 
 COUNTS_FILES = ("terms.doc_ptr.npy", "terms.ids.npy", "terms.counts.npy", "terms.lengths.npy")
@@ -56,7 +57,8 @@ class TermCounts:
 class StreamingBM25:
     """Collects chunk texts in batches (`add`), then builds the BM25 index (`finish`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, params: LexicalConfig | None = None) -> None:
+        self.params = params or LexicalConfig()
         self.vocab: dict[str, int] = {}
         self._docs: list[np.ndarray] = []  # per batch: document index of each (document, term) pair
         self._terms: list[np.ndarray] = []
@@ -128,7 +130,7 @@ class StreamingBM25:
         import bm25s
         from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
-        bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25(k1=self.params.k1, b=self.params.b)
         empty = np.zeros(0, dtype=np.int32)
         docs = np.concatenate(self._docs) if self._docs else empty
         terms = np.concatenate(self._terms) if self._terms else empty

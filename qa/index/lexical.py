@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import LexicalConfig
+
 LANGUAGE = "english"
 TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default
 
@@ -90,10 +92,11 @@ class LexicalIndex:
         self.term_counts = term_counts  # qa.index.bm25_stream.TermCounts of a streamed build, saved with it
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], params: LexicalConfig | None = None) -> LexicalIndex:
         import bm25s
 
-        bm25 = bm25s.BM25()
+        params = params or LexicalConfig()
+        bm25 = bm25s.BM25(k1=params.k1, b=params.b)
         bm25.index(tokenize(texts), show_progress=False)
         return cls(bm25)
 

@@ -27,6 +27,7 @@ class Manifest:
     index_params: dict[str, Any] = field(default_factory=dict)
     metric: str = "inner_product"
     lexical: str = "bm25s"
+    bm25: dict[str, Any] = field(default_factory=dict)  # LexicalConfig as a dict (empty: bm25s's k1 1.5, b 0.75)
     corpus_dir: str | None = None
     corpus_fingerprint: str | None = None  # every file's path and bytes
     corpus_files: str | None = None  # every file's path, size and modification time (checked without reading)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..config import BuildConfig, ChunkingConfig, default_index_dir
+from ..config import BuildConfig, ChunkingConfig, LexicalConfig, default_index_dir
 from ..ingest.files import Skipped
 from ..records import Article, Chunk
 from ..text import embedding_text
@@ -179,10 +179,11 @@ class Pipeline:
         dedup: NearDuplicates | None,
         progress: StageProgress,
         total: int,
+        lexical: LexicalConfig | None = None,
     ) -> None:
         self.writer, self.chunker, self.encode = writer, chunker, encode
         self.previous, self.dedup, self.progress, self.total = previous, dedup, progress, total
-        self.bm25 = StreamingBM25()
+        self.bm25 = StreamingBM25(lexical)
         self.copies: dict[int, list[dict[str, Any]]] = {}
         self.folded: list[FoldedCopy] = []
         self._ids: dict[int, str] = {}  # writer position -> article id, to name what a copy was folded into
@@ -342,6 +343,7 @@ def build_from_articles(
                 NearDuplicates(threshold) if threshold else None,
                 progress,
                 total,
+                config.lexical,
             )
             progress("embed", 0, total)
             for article in articles:
@@ -369,6 +371,7 @@ def build_from_articles(
                 encoder=embedder.describe() if hasattr(embedder, "describe") else {"name": config.model},
                 dimension=int(pipeline.dim),
                 chunking=asdict(config.chunking),
+                bm25=asdict(config.lexical),
                 max_seq_length=embedder.max_tokens,
                 index_type=kind,
                 index_params=params,

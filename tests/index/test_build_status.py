@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 import qa.index.build as build
@@ -58,3 +59,31 @@ def test_other_settings_make_the_index_stale(corpus_copy, tmp_path, change):
         else replace(config, chunking=ChunkingConfig(max_tokens=120, overlap_tokens=20))
     )
     assert index_status(corpus_copy, tmp_path / "index", config) == "stale"
+
+
+def test_other_bm25_parameters_make_the_index_stale_and_the_update_rescores_without_embedding(corpus_copy, tmp_path):
+    from dataclasses import replace
+
+    from qa.config import LexicalConfig
+    from qa.index.lexical import LexicalIndex
+    from qa.text import embedding_text
+
+    index_dir = tmp_path / "index"
+    build_hash_index(corpus_copy, index_dir)
+    assert load_index(index_dir).manifest.bm25 == {"k1": LexicalConfig().k1, "b": LexicalConfig().b}
+    before = load_index(index_dir).lexical.scores("Russian cruise missiles fired")
+    saturating = replace(hash_config(), lexical=LexicalConfig(k1=1.5, b=0.75))
+    assert index_status(corpus_copy, index_dir, saturating) == "stale"
+
+    report = build_hash_index(corpus_copy, index_dir, saturating)
+    assert report.manifest.update["mode"] == "incremental" and report.manifest.update["embedded_chunks"] == 0
+    assert index_status(corpus_copy, index_dir, saturating) == "fresh"
+    index = load_index(index_dir)
+    assert index.manifest.bm25 == {"k1": 1.5, "b": 0.75}
+    texts = [
+        embedding_text(index.chunk_article(c).get("title", ""), index.chunk_text(c)) for c in range(index.n_chunks)
+    ]
+    reference = LexicalIndex.build(texts, LexicalConfig(k1=1.5, b=0.75))
+    after = index.lexical.scores("Russian cruise missiles fired")
+    np.testing.assert_allclose(after, reference.scores("Russian cruise missiles fired"), atol=1e-5)
+    assert not np.allclose(after, before)  # the parameters reached the scores
