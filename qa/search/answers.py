@@ -28,16 +28,21 @@ NO_ANSWER_MARGIN = -8.0
 # reader gives exceeds MAX_MARGIN in practice (dev p99 12.8), so a passage whose fused score is more than
 # read_weight * MAX_MARGIN below the best read score so far cannot win and is not read.
 MAX_MARGIN = 12.0
-# Passages below the top one are read in a 96-token window for their margin only (the one that wins is read
-# again in the answer window). Dev top-1 at depth 2 with 128 / 96 / 64 tokens: 0.842 / 0.839 / 0.838 with the
-# reader of stages 1-3 (1,200 questions); with the listwise-trained reader of stages 1-6 (all 3,436 dev
-# questions) 0.860 / 0.860 / 0.853, highlight 0.754 / 0.755 / 0.749. 96 tokens cost ~1 ms more than 64 and
-# ~1.5 less than 128 at 100k chunks (and the previous release's cost, with one tokenisation and one sentence
-# ranking a passage fewer).
-RANK_TOKENS = 96
+# Passages below the top one are read for their margin only (the one that wins is read again in the answer
+# window): the second in 96 tokens, the third and later in 64. Dev top-1 at depth 2 with 128 / 96 / 64 tokens
+# for the second: 0.842 / 0.839 / 0.838 with the reader of stages 1-3 (1,200 questions); with the
+# listwise-trained reader of stages 1-6 (all 3,436 dev questions) 0.860 / 0.860 / 0.853, highlight 0.754 /
+# 0.755 / 0.749. At depth 3 (BM25 k1 0.4) the third read in 64 tokens ties 96 (0.870 / 0.761 both) at ~1.5 ms
+# less; 96 tokens cost ~1 ms more than 64 and ~1.5 less than 128 at 100k chunks.
+RANK_TOKENS = (96, 64)
 READER_ENV = "QA_READER"  # "off": the lexical span model gives the short answer (faster, weaker)
 log = logging.getLogger(__name__)
 _READER_MISSING = False
+
+
+def read_tokens(place: int) -> int:
+    """The window (question included) the reader reads the head's passage at `place` (0: the top) in."""
+    return MAX_TOKENS if place == 0 else RANK_TOKENS[min(place, len(RANK_TOKENS)) - 1]
 
 
 def score_sentences(

@@ -92,7 +92,9 @@ class SearchOptions:
     reranker: str | None = None  # "sentences" or a model folder; None: QA_RERANKER, else "sentences"
     # The extractive reader reads up to this many top passages (hybrid mode, "mix" fusion) and reorders them by
     # fused score + read_weight * its answer margin; 0 or 1: only the top passage is read, for its answer.
-    read_depth: int = 2  # 3: SQuAD dev top-1 0.860 -> 0.866, but +6 ms: past the 25 ms p50 at 100k chunks
+    # SQuAD dev top-1 (BM25 k1 0.4) depth 2 / 3 / 4: 0.863 / 0.870 / 0.871; the third passage read in 64 tokens,
+    # the bench's p50 at 100k chunks 19.5 -> 23.7 ms (goal 25)
+    read_depth: int = 3
     read_weight: float = 0.02  # SQuAD dev top-1 at depth 3: 0.01 / 0.02 / 0.03 give 0.842 / 0.848 / 0.844
     per_article: bool = False  # at most one passage per article
     sources: tuple[str, ...] = ()  # keep only these publishers (case-insensitive); empty keeps all

@@ -16,11 +16,10 @@ from ..index.lexical import stem_words
 from ..index.store import IndexData, load_index
 from ..records import Passage
 from ..text import embedding_text, normalize_space
-from .answers import MAX_MARGIN, RANK_TOKENS, locate_answer, reading_margin
+from .answers import MAX_MARGIN, locate_answer, read_tokens, reading_margin
 from .features import QuestionInfo, is_question
 from .followup import expand_query
 from .options import Fusion, Mode, SearchOptions
-from .reader import MAX_TOKENS
 from .rerank import get_reranker
 from .when import newest_date, recency_weight
 
@@ -137,7 +136,7 @@ class Retriever:
             if score + weight * MAX_MARGIN <= best:
                 break
             # the top passage is read as its answer will be (the reading is reused), the others more briefly
-            margin = reading_margin(info, self.index.chunk_text(cid), RANK_TOKENS if place else MAX_TOKENS)
+            margin = reading_margin(info, self.index.chunk_text(cid), read_tokens(place))
             if margin is None:  # no reader: fused order
                 return ranked
             read[cid] = score + weight * margin

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from qa import Passage, retrieve
-from qa.search.answers import RANK_TOKENS
+from qa.search.answers import RANK_TOKENS, read_tokens
 from qa.search.options import MODES, SearchOptions
 from qa.search.reader import MAX_TOKENS
 from qa.text import normalize_space
@@ -144,8 +144,10 @@ def test_the_reader_reorders_the_head_by_its_answer_margin(hash_retriever, monke
     after = hash_retriever.rank(CRUISE, options=SearchOptions(k=6, read_depth=3, read_weight=10.0))
     assert [cid for cid, _ in after] == [before[i][0] for i in (2, 1, 0, 3, 4, 5)]  # only the head moves
     assert [s for _, s in after] == [s for _, s in before]  # each place keeps its score: still best first
-    # the top passage is read as its answer will be (that reading is reused), the others in a shorter window
-    assert [tokens for _, tokens in calls] == [MAX_TOKENS, RANK_TOKENS, RANK_TOKENS]
+    # the top passage is read as its answer will be (that reading is reused), the others in shorter windows
+    assert [tokens for _, tokens in calls] == [MAX_TOKENS, *RANK_TOKENS]
+    # deeper places keep the last window
+    assert [read_tokens(place) for place in range(5)] == [MAX_TOKENS, *RANK_TOKENS, RANK_TOKENS[-1], RANK_TOKENS[-1]]
     # one passage asked for: the reader still reads the head and the best answer comes first
     assert hash_retriever.rank(CRUISE, options=SearchOptions(k=1, read_depth=3, read_weight=10.0)) == after[:1]
 
