@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from ..index.embed import Embedder
-from ..index.lexical import stem_words
+from ..index.lexical import stem_words, top_documents
 from ..index.store import IndexData, load_index
 from ..records import Passage
 from ..text import embedding_text, normalize_space
@@ -243,7 +243,7 @@ class Retriever:
         all_scores = None
         if options.mode is not Mode.DENSE:
             all_scores = self.index.lexical.scores(query)  # every chunk, once per query
-            top = np.argpartition(-all_scores, n - 1)[:n] if n < len(all_scores) else np.arange(len(all_scores))
+            top = top_documents(all_scores, n)
             lexical = {int(i): float(all_scores[i]) for i in top if all_scores[i] > 0}
         if options.mode is Mode.DENSE:
             return dense

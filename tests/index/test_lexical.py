@@ -53,3 +53,33 @@ def test_save_and_load_round_trip(lexical, tmp_path):
     for query in ("cruise missiles", "harbour crowd", "senator Russia", "zebra"):
         np.testing.assert_allclose(loaded.scores(query), lexical.scores(query))
     assert loaded.idf(["missil"]) == lexical.idf(["missil"])
+
+
+def test_the_compiled_loop_adds_the_same_scores_as_numpy(tmp_path):
+    pytest.importorskip("numba")
+    from qa.index.lexical import SavedBM25
+
+    texts = [f"Story {i}: the port of town{i % 7} closed after storm {i % 3} near the river." for i in range(300)]
+    LexicalIndex.build(texts).save(tmp_path / "bm25")
+    saved = SavedBM25(tmp_path / "bm25")
+    for query in ("port storm river", "town3 closed", "unknownword", ""):
+        ids = [saved.vocab_dict[t] for t in stem_words(query) if t in saved.vocab_dict]
+        plain = saved.get_scores(ids, compiled=False)
+        np.testing.assert_array_equal(saved.get_scores(ids, compiled=True), plain)  # same additions, same order
+        assert plain.dtype == np.float32 and len(plain) == 300
+    assert saved.get_scores([saved.vocab_dict["port"]], compiled=True).max() > 0
+
+
+@pytest.mark.parametrize("n", [1, 7, 100])
+def test_the_compiled_top_n_finds_the_n_highest_scores(n, monkeypatch):
+    pytest.importorskip("numba")
+    import qa.index.lexical as lexical
+
+    scores = np.random.default_rng(n).random(5_000).astype(np.float32)
+    scores[::3] = 0.0
+    expected = set(np.argsort(-scores, kind="stable")[:n].tolist())
+    monkeypatch.setattr(lexical, "COMPILED_MIN_POSTINGS", 1_000)  # use the compiled pass at this size
+    assert set(lexical.top_documents(scores, n).tolist()) == expected
+    monkeypatch.setattr(lexical, "COMPILED_MIN_POSTINGS", 10**9)  # numpy's argpartition
+    assert set(lexical.top_documents(scores, n).tolist()) == expected
+    assert sorted(lexical.top_documents(scores, 6_000).tolist()) == list(range(5_000))  # n beyond the scores
