@@ -64,6 +64,7 @@ def stem_words(text: str) -> list[str]:
 # loop (numba, when installed) adds the same numbers in the same order in ~3 ms. Below this many postings
 # numpy is about as fast and nothing is compiled (numba loads in ~0.25 s and compiles the loop in ~0.6 s).
 COMPILED_MIN_POSTINGS = 200_000
+COMPILED_MIN_SCORES = 200_000  # `top_documents` over fewer scores: numpy's argpartition
 COMPILE_AT_LOAD_DOCS = 500_000  # an index this large compiles the loop when it loads, not on a question
 
 
@@ -95,10 +96,10 @@ class SavedBM25:
         spans = [(int(indptr[tid]), int(indptr[tid + 1])) for tid in token_ids]
         if compiled is None:
             compiled = sum(end - start for start, end in spans) >= COMPILED_MIN_POSTINGS
-        add_columns = _compiled_add_columns() if compiled else None
-        if add_columns is not None:
+        kernels = _compiled_kernels() if compiled else None
+        if kernels is not None:
             bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
-            add_columns(scores, indices, data, bounds[:, 0], bounds[:, 1])
+            kernels[0](scores, indices, data, bounds[:, 0], bounds[:, 1])
             return scores
         for start, end in spans:
             scores[indices[start:end]] += data[start:end]  # a column holds each document once
@@ -113,15 +114,9 @@ def top_documents(scores: np.ndarray, n: int) -> np.ndarray:
     """
     if n >= len(scores):
         return np.arange(len(scores))
-    if n > 0 and len(scores) >= COMPILED_MIN_POSTINGS and (kernels := _compiled_kernels()) is not None:
+    if n > 0 and len(scores) >= COMPILED_MIN_SCORES and (kernels := _compiled_kernels()) is not None:
         return kernels[1](scores, n)
     return np.argpartition(scores, len(scores) - n)[len(scores) - n :]
-
-
-@lru_cache(maxsize=1)
-def _compiled_add_columns():
-    kernels = _compiled_kernels()
-    return kernels[0] if kernels else None
 
 
 @lru_cache(maxsize=1)

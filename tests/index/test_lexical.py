@@ -78,8 +78,8 @@ def test_the_compiled_top_n_finds_the_n_highest_scores(n, monkeypatch):
     scores = np.random.default_rng(n).random(5_000).astype(np.float32)
     scores[::3] = 0.0
     expected = set(np.argsort(-scores, kind="stable")[:n].tolist())
-    monkeypatch.setattr(lexical, "COMPILED_MIN_POSTINGS", 1_000)  # use the compiled pass at this size
+    monkeypatch.setattr(lexical, "COMPILED_MIN_SCORES", 1_000)  # use the compiled pass at this size
     assert set(lexical.top_documents(scores, n).tolist()) == expected
-    monkeypatch.setattr(lexical, "COMPILED_MIN_POSTINGS", 10**9)  # numpy's argpartition
+    monkeypatch.setattr(lexical, "COMPILED_MIN_SCORES", 10**9)  # numpy's argpartition
     assert set(lexical.top_documents(scores, n).tolist()) == expected
     assert sorted(lexical.top_documents(scores, 6_000).tolist()) == list(range(5_000))  # n beyond the scores
