@@ -61,11 +61,11 @@ def stem_words(text: str) -> list[str]:
 
 # A query's score is its terms' postings added up. numpy's fancy-indexed add takes ~5 ns a posting: the bench's
 # questions (six words of a chunk, common ones included) touch 1.6M postings at 1M chunks, ~8 ms; a compiled
-# loop (numba, when installed) adds the same numbers in the same order in ~3 ms. Below this many postings
-# numpy is about as fast and nothing is compiled (numba loads in ~0.25 s and compiles the loop in ~0.6 s).
-COMPILED_MIN_POSTINGS = 200_000
-COMPILED_MIN_SCORES = 200_000  # `top_documents` over fewer scores: numpy's argpartition
-COMPILE_AT_LOAD_DOCS = 500_000  # an index this large compiles the loop when it loads, not on a question
+# loop (numba, when installed) adds the same numbers in the same order in ~3 ms, and picks the top 100 of a
+# million scores in ~1 ms instead of argpartition's ~2.5. Only an index this large uses them: numba costs
+# ~100 MB resident and ~0.85 s to load and compile (done when the index loads), while at 100k chunks numpy
+# takes ~0.5 ms.
+COMPILED_MIN_DOCS = 500_000
 
 
 class SavedBM25:
@@ -82,20 +82,21 @@ class SavedBM25:
             name: np.load(directory / f"{name}.csc.index.npy", mmap_mode="r") for name in ("data", "indices", "indptr")
         }
         self.scores["num_docs"] = int(params["num_docs"])
-        if self.scores["num_docs"] >= COMPILE_AT_LOAD_DOCS and (kernels := _compiled_kernels()) is not None:
-            kernels[1](np.zeros(2, dtype=self.dtype), 1)  # compiled now, not on the first question
-            self.get_scores([], compiled=True)
+        self.compiled = self.scores["num_docs"] >= COMPILED_MIN_DOCS and _compiled_kernels() is not None
+        if self.compiled:  # compiled now, not on the first question
+            _compiled_kernels()[1](np.zeros(2, dtype=self.dtype), 1)
+            self.get_scores([])
 
     def get_scores(self, token_ids: Sequence[int], compiled: bool | None = None) -> np.ndarray:
         """Every document's BM25 score: the query terms' columns added term by term, as bm25s adds them.
 
-        `compiled`: add them in the compiled loop (None: when the postings are many and numba is installed).
+        `compiled`: add them in the compiled loop (None: when the index is large enough and numba is installed).
         """
         data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
         scores = np.zeros(self.scores["num_docs"], dtype=self.dtype)
         spans = [(int(indptr[tid]), int(indptr[tid + 1])) for tid in token_ids]
         if compiled is None:
-            compiled = sum(end - start for start, end in spans) >= COMPILED_MIN_POSTINGS
+            compiled = self.compiled
         kernels = _compiled_kernels() if compiled else None
         if kernels is not None:
             bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
@@ -109,12 +110,12 @@ class SavedBM25:
 def top_documents(scores: np.ndarray, n: int) -> np.ndarray:
     """Positions of the `n` highest scores, in no particular order (all of them when there are no more).
 
-    Over a million scores numpy's argpartition takes ~2.5 ms; a compiled single pass that keeps the best n
-    (numba, when installed) ~1 ms. Ties at the n-th score may be broken either way.
+    Over `COMPILED_MIN_DOCS` scores or more, one compiled pass keeps the best n (numba, when installed);
+    otherwise numpy's argpartition. Ties at the n-th score may be broken either way.
     """
     if n >= len(scores):
         return np.arange(len(scores))
-    if n > 0 and len(scores) >= COMPILED_MIN_SCORES and (kernels := _compiled_kernels()) is not None:
+    if n > 0 and len(scores) >= COMPILED_MIN_DOCS and (kernels := _compiled_kernels()) is not None:
         return kernels[1](scores, n)
     return np.argpartition(scores, len(scores) - n)[len(scores) - n :]
 

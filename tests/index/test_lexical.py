@@ -62,6 +62,7 @@ def test_the_compiled_loop_adds_the_same_scores_as_numpy(tmp_path):
     texts = [f"Story {i}: the port of town{i % 7} closed after storm {i % 3} near the river." for i in range(300)]
     LexicalIndex.build(texts).save(tmp_path / "bm25")
     saved = SavedBM25(tmp_path / "bm25")
+    assert not saved.compiled  # a small index adds with numpy and never loads numba
     for query in ("port storm river", "town3 closed", "unknownword", ""):
         ids = [saved.vocab_dict[t] for t in stem_words(query) if t in saved.vocab_dict]
         plain = saved.get_scores(ids, compiled=False)
@@ -78,8 +79,8 @@ def test_the_compiled_top_n_finds_the_n_highest_scores(n, monkeypatch):
     scores = np.random.default_rng(n).random(5_000).astype(np.float32)
     scores[::3] = 0.0
     expected = set(np.argsort(-scores, kind="stable")[:n].tolist())
-    monkeypatch.setattr(lexical, "COMPILED_MIN_SCORES", 1_000)  # use the compiled pass at this size
+    monkeypatch.setattr(lexical, "COMPILED_MIN_DOCS", 1_000)  # use the compiled pass at this size
     assert set(lexical.top_documents(scores, n).tolist()) == expected
-    monkeypatch.setattr(lexical, "COMPILED_MIN_SCORES", 10**9)  # numpy's argpartition
+    monkeypatch.setattr(lexical, "COMPILED_MIN_DOCS", 10**9)  # numpy's argpartition
     assert set(lexical.top_documents(scores, n).tolist()) == expected
     assert sorted(lexical.top_documents(scores, 6_000).tolist()) == list(range(5_000))  # n beyond the scores
