@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from qa.index.bm25_stream import StreamingBM25
 from qa.index.dense import IndexConfig, build_dense, choose_index_type, index_params
 from qa.index.embed import resolve_model_path
 from qa.index.manifest import Manifest
+from qa.index.pipeline import lexical_settings
 from qa.index.writer import IndexWriter, build_lock
 
 N_TERMS = 200_000
@@ -143,7 +143,7 @@ def build_synthetic(
             model=model,
             dimension=vectors.dim,
             chunking={"synthetic": True},
-            bm25=asdict(config.lexical),
+            bm25=lexical_settings(config),
             max_seq_length=256,
             index_type=kind,
             index_params=params,

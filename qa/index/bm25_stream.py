@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import LexicalConfig
-from .lexical import LexicalIndex, tokenize
+from .lexical import LexicalIndex, new_bm25s, tokenize
 
 COUNTS_FILES = ("terms.doc_ptr.npy", "terms.ids.npy", "terms.counts.npy", "terms.lengths.npy")
 
@@ -127,10 +127,9 @@ class StreamingBM25:
 
     def finish(self) -> LexicalIndex:
         """The BM25 index of every document added, scored as bm25s scores it."""
-        import bm25s
         from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
-        bm25 = bm25s.BM25(k1=self.params.k1, b=self.params.b)
+        bm25 = new_bm25s(self.params)
         empty = np.zeros(0, dtype=np.int32)
         docs = np.concatenate(self._docs) if self._docs else empty
         terms = np.concatenate(self._terms) if self._terms else empty

@@ -8,7 +8,6 @@ reads (`qa.ingest.files.SourceFile`), so no file is read twice.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from .pipeline import (
     EncodeFn,
     StageProgress,
     build_from_articles,
+    lexical_settings,
     vector_settings,
 )
 from .store import IndexStoreError, IndexVersion
@@ -88,7 +88,7 @@ def index_status(
         manifest = IndexVersion.served(index_dir).manifest
     except IndexStoreError:
         return "missing"
-    if manifest.settings() != vector_settings(config) or manifest.bm25 != asdict(config.lexical):
+    if manifest.settings() != vector_settings(config) or manifest.bm25 != lexical_settings(config):
         return "stale"  # other BM25 parameters: the update reuses every vector and rescores BM25
     files = list(iter_corpus_files(corpus_dir))  # one walk for both comparisons
     if manifest.corpus_files == files_signature(corpus_dir, files):

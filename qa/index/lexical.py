@@ -32,6 +32,14 @@ def _stemmer():
     return Stemmer.Stemmer(LANGUAGE)
 
 
+def new_bm25s(params: LexicalConfig | None = None):
+    """An empty `bm25s.BM25` (Lucene) with the configured k1 and b: what every build scores with."""
+    import bm25s
+
+    params = params or LexicalConfig()
+    return bm25s.BM25(k1=params.k1, b=params.b)
+
+
 def tokenize(texts: Sequence[str], show_progress: bool = False):
     import bm25s
 
@@ -82,9 +90,10 @@ class SavedBM25:
             name: np.load(directory / f"{name}.csc.index.npy", mmap_mode="r") for name in ("data", "indices", "indptr")
         }
         self.scores["num_docs"] = int(params["num_docs"])
-        self.compiled = self.scores["num_docs"] >= COMPILED_MIN_DOCS and _compiled_kernels() is not None
-        if self.compiled:  # compiled now, not on the first question
-            _compiled_kernels()[1](np.zeros(2, dtype=self.dtype), 1)
+        kernels = _compiled_kernels() if self.scores["num_docs"] >= COMPILED_MIN_DOCS else None
+        self.compiled = kernels is not None
+        if kernels is not None:  # compiled now, not on the first question
+            kernels[1](np.zeros(2, dtype=self.dtype), 1)
             self.get_scores([])
 
     def get_scores(self, token_ids: Sequence[int], compiled: bool | None = None) -> np.ndarray:
@@ -161,10 +170,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], params: LexicalConfig | None = None) -> LexicalIndex:
-        import bm25s
-
-        params = params or LexicalConfig()
-        bm25 = bm25s.BM25(k1=params.k1, b=params.b)
+        bm25 = new_bm25s(params)
         bm25.index(tokenize(texts), show_progress=False)
         return cls(bm25)
 

@@ -128,6 +128,11 @@ def vector_settings(config: BuildConfig) -> dict[str, Any]:
     return {"model": config.model, "chunking": asdict(config.chunking)}
 
 
+def lexical_settings(config: BuildConfig) -> dict[str, Any]:
+    """The BM25 parameters (the manifest's `bm25`): an index built with others is updated, vectors reused."""
+    return asdict(config.lexical)
+
+
 @dataclass
 class ReusableVersion:
     """What an incremental build can take from the served version: chunk spans and vectors by article."""
@@ -371,7 +376,7 @@ def build_from_articles(
                 encoder=embedder.describe() if hasattr(embedder, "describe") else {"name": config.model},
                 dimension=int(pipeline.dim),
                 chunking=asdict(config.chunking),
-                bm25=asdict(config.lexical),
+                bm25=lexical_settings(config),
                 max_seq_length=embedder.max_tokens,
                 index_type=kind,
                 index_params=params,
