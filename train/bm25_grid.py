@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.eval import Dataset, load_dataset
-from qa.index.lexical import stem_words, tokenize
+from qa.config import LexicalConfig
+from qa.eval import Dataset, load_dataset, score_run
+from qa.index.lexical import new_bm25s, stem_words, tokenize
 from qa.text import embedding_text
 
 from .eval_index import open_retriever
@@ -56,19 +57,12 @@ def prepare(dataset: Dataset) -> Prepared:
     return Prepared(dataset, dense, tokens, terms, chunk_article, article_ids)
 
 
-def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
-    gains = sum(relevant.get(d, 0) / np.log2(i + 2) for i, d in enumerate(ranked[:10]))
-    ideal = sum(g / np.log2(i + 2) for i, g in enumerate(sorted(relevant.values(), reverse=True)[:10]))
-    return gains / ideal if ideal else 0.0
-
-
 def evaluate(prepared: Prepared, k1: float, b: float, dense_weight: float) -> tuple[float, float, float]:
     """(top-1, right passage in the top 2, nDCG@10) of the fused ranking with BM25(k1, b)."""
-    import bm25s
-
-    bm25 = bm25s.BM25(k1=k1, b=b)
+    bm25 = new_bm25s(LexicalConfig(k1=k1, b=b))
     bm25.index(prepared.tokens, show_progress=False)
-    totals = np.zeros(3)
+    hits = np.zeros(2)
+    run: dict[str, dict[str, float]] = {}
     n_articles = len(prepared.article_ids)
     for i, qid in enumerate(prepared.dataset.queries):
         terms = prepared.query_terms[i]
@@ -78,8 +72,10 @@ def evaluate(prepared: Prepared, k1: float, b: float, dense_weight: float) -> tu
         np.maximum.at(best, prepared.chunk_article, fused)
         ranked = [prepared.article_ids[j] for j in np.argsort(-best)[:10]]
         relevant = prepared.dataset.qrels[qid]
-        totals += [ranked[0] in relevant, any(d in relevant for d in ranked[:2]), ndcg_at_10(ranked, relevant)]
-    return tuple(np.round(totals / len(prepared.dataset.queries), 4))
+        hits += [ranked[0] in relevant, any(d in relevant for d in ranked[:2])]
+        run[qid] = {doc: float(10 - rank) for rank, doc in enumerate(ranked)}  # ranks decide, as in qa eval
+    top1, top2 = hits / len(prepared.dataset.queries)
+    return round(top1, 4), round(top2, 4), round(score_run(prepared.dataset.qrels, run)["ndcg@10"], 4)
 
 
 def main() -> None:
