@@ -12,7 +12,8 @@ from pathlib import Path
 
 from qa.index.embed import FAST_MODEL, FLOAT_MODEL, Embedder
 
-from .encoder import PEAK_GOPS, query_encoding, scifact_ndcg, throughput
+from .cpu import cpu_info
+from .encoder import query_encoding, scifact_ndcg, throughput
 from .incremental import update_cost
 from .latency import query_latency, recall_at_10, resident_memory
 from .startup import startup
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             met = verdict(ratio, 0.9, True)
             row(f"indexing: pipeline / raw encoder, {model}", size, f"{ratio:.2f}x", ">= 0.9x", met)
             gops = r["raw_chunks_s"] * r["gops_per_chunk"]
-            peaks = ", ".join(f"{gops / PEAK_GOPS[p]:.0%} of the {p} peak {PEAK_GOPS[p]:.0f}" for p in PEAK_GOPS)
+            peak = cpu_info().peak_gops
+            peaks = ", ".join(f"{gops / peak[p]:.0%} of the {p} peak {peak[p]:.0f}" for p in peak)
             row(f"  raw encoder GOP/s, {model} ({r['gops_per_chunk']:.2f} GOP a chunk)", size, f"{gops:.0f}", peaks)
         for model in encoders[1:]:
             raw, pipe = result[model]["raw_over_reference_raw"], result[model]["pipeline_over_reference_raw"]
@@ -198,6 +200,8 @@ def write_table(args, rows, runs: int, n_queries: int, load_before: float, secon
         f"{os.getloadavg()[0]:.1f} at the end (the machine is shared: higher than the core count means the "
         "figures are inflated). Figures are medians of "
         f"{runs} run(s); latency over {n_queries} questions a run (rerank: a quarter of them).",
+        "",
+        f"CPU: {cpu_info().describe()}. Times compare only between runs on the same kind of CPU (bench/cpu.py).",
         "",
         "Latency, memory and recall use **synthetic** indexes (made-up Zipf-distributed text and low-rank "
         "Gaussian-mixture vectors, written in the real index format, see bench/synthetic.py); questions are "

@@ -18,10 +18,6 @@ from qa.text import embedding_text
 
 SCIFACT = Path("/work/shared/eval/scifact/corpus.jsonl")
 
-# The ceiling: this machine's 2 cores (AMD EPYC, family 26 = Zen 5, 2.6 GHz TSC, AVX-512 with VNNI).
-# float32: 2 FMA pipes x 16 lanes x 2 FLOP a cycle a core; int8 (VPDPBUSD): 2 x 64 MACs x 2 ops a cycle a core.
-CORES, GHZ = 2, 2.6
-PEAK_GOPS = {"float32": CORES * GHZ * 64, "int8": CORES * GHZ * 256}
 # all-MiniLM-L6-v2: 6 layers, hidden 384, FFN 1536
 LAYERS, HIDDEN, FFN = 6, 384, 1536
 

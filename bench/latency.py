@@ -12,7 +12,9 @@ import numpy as np
 
 from qa.index.embed import Embedder
 from qa.index.store import load_index, read_vectors
+from qa.search.answers import RANK_TOKENS, read_tokens
 from qa.search.options import MODES, options_from
+from qa.search.reader import ReaderUnavailable, get_reader
 from qa.search.retriever import Retriever
 
 from .synthetic import VectorSource
@@ -20,12 +22,35 @@ from .synthetic import VectorSource
 
 def questions(retriever: Retriever, n: int, seed: int = 7) -> list[str]:
     """Questions made of six words of random indexed chunks (a question about a passage shares its words)."""
+    return [q for q, _ in question_chunks(retriever, n, seed)]
+
+
+def question_chunks(retriever: Retriever, n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """(question, the text of the chunk it was made from) pairs, as `questions` makes them."""
     rng = np.random.default_rng(seed)
     out = []
     for cid in rng.integers(0, retriever.index.n_chunks, size=n):
-        words = retriever.index.chunk_text(int(cid)).rstrip(".").split()
-        out.append(" ".join(rng.choice(words, size=min(6, len(words)), replace=False)) + "?")
+        text = retriever.index.chunk_text(int(cid))
+        words = text.rstrip(".").split()
+        out.append((" ".join(rng.choice(words, size=min(6, len(words)), replace=False)) + "?", text))
     return out
+
+
+def reader_parts(pairs: list[tuple[str, str]]) -> dict[str, object]:
+    """One reader read per window the head is read in (`answers.read_tokens`), each a timed part; none
+    without the reader. Readings are not reused between calls, so each call is a read."""
+    try:
+        reader = get_reader()
+    except ReaderUnavailable:
+        return {}
+    texts = dict(pairs)
+
+    def read(question: str, tokens: int) -> None:
+        reader._recent.clear()  # the reader keeps recent readings for the answer; a timed read must run
+        reader.scores(question, texts[question], 0, tokens)
+
+    windows = sorted({read_tokens(place) for place in range(len(RANK_TOKENS) + 1)}, reverse=True)
+    return {f"reader read, {t} tokens": (lambda q, t=t: read(q, t)) for t in windows}
 
 
 class AsIndexModel:
@@ -61,20 +86,22 @@ def time_calls(fn, inputs: list) -> list[float]:
 def query_latency(
     index_dir: Path, embedder: Embedder, n_queries: int, runs: int, rerank: bool = True
 ) -> dict[str, dict[str, float]]:
-    """p50/p95 (ms, median over `runs`) of search per mode, and of its parts (encode, FAISS, BM25)."""
+    """p50/p95 (ms, median over `runs`) of search per mode, and of its parts (encode, FAISS, BM25, reads)."""
     retriever = open_retriever(index_dir, embedder)
     for path in retriever.index.path.rglob("*"):  # a served index is warm: read its memory-mapped files once
         if path.is_file():
             with open(path, "rb") as fh:
                 while fh.read(1 << 24):
                     pass
-    qs = questions(retriever, n_queries)
+    pairs = question_chunks(retriever, n_queries)
+    qs = [q for q, _ in pairs]
     vectors = embedder.encode(qs)
     k = max(1, min(100, retriever.index.n_chunks))
     parts = {
         "encode query": lambda q: embedder.encode_query(q),
         "FAISS top-100": lambda i: retriever.index.dense.search(vectors[i : i + 1], k),
         "BM25 scores": lambda q: retriever.index.lexical.scores(q),
+        **reader_parts(pairs),
     }
     modes = [m for m in ("hybrid", "hybrid+rerank") if m in MODES and (rerank or m == "hybrid")]
     searches = {m: (lambda q, m=m: retriever.search(q, options=options_from(5, mode=m))) for m in modes}
