@@ -46,7 +46,7 @@ def reader_parts(pairs: list[tuple[str, str]]) -> dict[str, object]:
     texts = dict(pairs)
 
     def read(question: str, tokens: int) -> None:
-        reader._recent.clear()  # the reader keeps recent readings for the answer; a timed read must run
+        reader.forget()  # the reader keeps recent readings for the answer; a timed read must run
         reader.scores(question, texts[question], 0, tokens)
 
     windows = sorted({read_tokens(place) for place in range(len(RANK_TOKENS) + 1)}, reverse=True)

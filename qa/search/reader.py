@@ -174,6 +174,11 @@ class Reader:
         with np.load(folder / "head.npz") as head:
             self.weight, self.bias = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
 
+    def forget(self) -> None:
+        """Drop the recent readings, so that the next read runs the network (a timed read, say)."""
+        with self._lock:
+            self._recent.clear()
+
     def read(self, question: str, text: str, focus: int = 0, max_tokens: int = MAX_TOKENS) -> Reading | None:
         """The best answer span of `text` for `question`, or None when the text has no tokens."""
         scores = self.scores(question, text, focus, max_tokens)

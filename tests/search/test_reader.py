@@ -179,3 +179,24 @@ def test_a_search_reads_each_passage_once_and_ranks_its_sentences_once(sample_re
     # the head (up to two) each read once: the top passage's reading for the order gives its answer
     assert 1 <= len(runs) <= 2 and len(set(runs)) == len(runs)
     assert sorted(ranked) == sorted({p.text for p in passages})  # each passage's sentences ranked once
+
+
+@pytest.mark.slow
+def test_forget_drops_the_recent_readings_so_the_next_read_runs_the_network(monkeypatch):
+    reader = get_reader()
+    runs = []
+    session = reader.session
+
+    class Counting:
+        def run(self, names, feed):
+            runs.append(1)
+            return session.run(names, feed)
+
+    monkeypatch.setattr(reader, "session", Counting())
+    monkeypatch.setattr(reader, "_recent", {})
+    question = "How many cruise missiles did the Russian warships fire?"
+    first = reader.scores(question, CRUISE_TEXT)
+    assert reader.scores(question, CRUISE_TEXT) is first and len(runs) == 1  # reused
+    reader.forget()
+    again = reader.scores(question, CRUISE_TEXT)
+    assert len(runs) == 2 and again is not first and again.reading == first.reading
