@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SQUAD_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squad-train"
+# The shared SQuAD train set beside the checkout; QA_SQUAD_DIR points elsewhere (a device machine's unpacked copy).
+SQUAD_DIR = Path(
+    os.environ.get("QA_SQUAD_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squad-train"
+)
 SEED = 11
 N_DEV, N_TEST = 20, 22
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def _tensors(batch: list[Example]):
 class ReaderNet:
     """The encoder and its start/end head (torch), for training and for the dev check."""
 
-    def __init__(self, seed: int, frozen_layers: int = FROZEN_LAYERS) -> None:
+    def __init__(self, seed: int, frozen_layers: int = FROZEN_LAYERS, device: str = "cpu") -> None:
         import torch
         from transformers import AutoModel
 
@@ -149,11 +150,21 @@ class ReaderNet:
         frozen = [self.encoder.embeddings, *self.encoder.encoder.layer[:frozen_layers]]
         for p in (p for module in frozen for p in module.parameters()):
             p.requires_grad = False
+        self.device = torch.device(device)  # made on the CPU first: the same seeded head on any device
+        self.encoder.to(self.device)
+        self.head.to(self.device)
 
     def logits(self, ids, types, mask, allowed):
+        ids, types, mask, allowed = (t.to(self.device) for t in (ids, types, mask, allowed))
         hidden = self.encoder(input_ids=ids, token_type_ids=types, attention_mask=mask).last_hidden_state
         out = self.head(hidden).masked_fill(~allowed.unsqueeze(-1), -1e4)
         return out[..., 0], out[..., 1]
+
+    def tensor(self, values: list[int]):
+        """Targets on the network's device."""
+        import torch
+
+        return torch.tensor(values, device=self.device)
 
     def trainable(self) -> list:
         return [p for p in [*self.encoder.parameters(), *self.head.parameters()] if p.requires_grad]
@@ -192,8 +203,8 @@ def train(net: ReaderNet, examples: list[Example], epochs: int, batch_size: int,
         for batch in _batches(examples, batch_size, rng):
             ids, types, mask, allowed = _tensors(batch)
             start, end = net.logits(ids, types, mask, allowed)
-            gold_s = torch.tensor([e.start for e in batch])
-            gold_e = torch.tensor([e.end for e in batch])
+            gold_s = net.tensor([e.start for e in batch])
+            gold_e = net.tensor([e.end for e in batch])
             loss = (
                 torch.nn.functional.cross_entropy(start, gold_s) + torch.nn.functional.cross_entropy(end, gold_e)
             ) / 2
@@ -225,7 +236,7 @@ def dev_scores(net: ReaderNet, split: Split, questions: list[Question]) -> dict[
             for ex in _windows(tok, q.text, text, None, None):
                 s, e = net.logits(*_tensors([ex]))
                 a, b = ex.context
-                i, j, score = best_span(s[0, a:b].numpy(), e[0, a:b].numpy())
+                i, j, score = best_span(s[0, a:b].cpu().numpy(), e[0, a:b].cpu().numpy())
                 if score > best[1]:
                     best = (text[ex.offsets[a + i][0] : ex.offsets[a + j][1]], score)
             em += exact_match(best[0], q.answers)
@@ -257,9 +268,23 @@ def stage_questions(pool: list[Question], sizes: list[int], rng: random.Random) 
     return drawn
 
 
-def main(argv: list[str] | None = None) -> None:
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device", default="cpu", help="torch device to train on (cuda on a GPU machine; see train/device_pack.py)"
+    )
+
+
+def torch_setup(device: str) -> None:
+    """Seeded, deterministic kernels: 2 threads on the CPU; on CUDA the cuBLAS workspace determinism asks for."""
     import torch
 
+    if device != "cpu":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read when CUDA starts: before any kernel
+    torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=int, default=10000, help="training questions (seeded sample)")
     parser.add_argument("--epochs", type=int, default=1)
@@ -269,16 +294,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--init", type=Path, help="start from this reader.npz (a later stage of training)")
     parser.add_argument("--stage", type=int, default=1, help="stage N trains on new questions (not in stages < N)")
+    parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
+    add_device_option(parser)
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
+    torch_setup(args.device)
     rng = random.Random(SEED)
     splits = load_splits()
     train_qs = stage_questions(splits["train"].questions, [args.questions] * args.stage, rng)
     t0 = time.time()
     examples = make_examples(splits["train"], train_qs, rng)
     print(f"{len(train_qs)} questions -> {len(examples)} windows ({time.time() - t0:.0f} s)", flush=True)
-    net = ReaderNet(SEED)
+    net = ReaderNet(SEED, args.frozen_layers, args.device)
     if args.init:
         net.load(args.init)
     train(net, examples, args.epochs, args.batch_size, args.lr, SEED)
@@ -289,7 +315,8 @@ def main(argv: list[str] | None = None) -> None:
     scores = dev_scores(net, splits["dev"], dev_qs)
     previous = json.loads(args.init.with_suffix(".json").read_text()) if args.init else {}
     stage = {"stage": args.stage, "questions": len(train_qs), "windows": len(examples), "epochs": args.epochs,
-             "lr": args.lr, "batch_size": args.batch_size, "seconds": round(time.time() - t0)}  # fmt: skip
+             "lr": args.lr, "batch_size": args.batch_size, "frozen_layers": args.frozen_layers,
+             "device": args.device, "seconds": round(time.time() - t0)}  # fmt: skip
     meta = {"seed": SEED, "questions": len(train_qs) + previous.get("questions", 0),
             "windows": len(examples) + previous.get("windows", 0),
             "stages": [*previous.get("stages", []), stage], "dev": scores}  # fmt: skip

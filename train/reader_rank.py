@@ -31,7 +31,18 @@ from qa.search.reader import MAX_ANSWER_TOKENS, encode_window, load_tokenizer
 
 from .answers import split_idf
 from .answers_data import SEED, Question, Split, load_splits
-from .reader import FROZEN_LAYERS, OUT, Example, ReaderNet, _tensors, dev_scores, quantize, stage_questions
+from .reader import (
+    FROZEN_LAYERS,
+    OUT,
+    Example,
+    ReaderNet,
+    _tensors,
+    add_device_option,
+    dev_scores,
+    quantize,
+    stage_questions,
+    torch_setup,
+)
 
 NEGATIVES = 3
 WINDOWS = (128, 64)  # the top passage's read and the others' (reader.MAX_TOKENS, answers.RANK_TOKENS)
@@ -132,10 +143,10 @@ def margins(start, end, batch: list[Example]):
     import torch
 
     n = start.shape[1]
-    i = torch.arange(n)
+    i = torch.arange(n, device=start.device)
     length = i[None, :] - i[:, None]
     span_ok = (length >= 0) & (length < MAX_ANSWER_TOKENS)
-    inside = torch.zeros(len(batch), n, dtype=torch.bool)
+    inside = torch.zeros(len(batch), n, dtype=torch.bool, device=start.device)
     for k, e in enumerate(batch):
         inside[k, e.context[0] : e.context[1]] = True
     valid = span_ok[None] & inside[:, :, None] & inside[:, None, :]
@@ -163,13 +174,13 @@ def train(net: ReaderNet, groups: list[list[Example]], lr: float, rank_weight: f
         flat = [e for g in batch_groups for e in g]
         start, end = net.logits(*_tensors(flat))
         span = (
-            torch.nn.functional.cross_entropy(start, torch.tensor([e.start for e in flat]))
-            + torch.nn.functional.cross_entropy(end, torch.tensor([e.end for e in flat]))
+            torch.nn.functional.cross_entropy(start, net.tensor([e.start for e in flat]))
+            + torch.nn.functional.cross_entropy(end, net.tensor([e.end for e in flat]))
         ) / 2
         m = margins(start, end, flat)
         rank, k = 0.0, 0
         for g in batch_groups:  # the gold paragraph is each group's first window
-            rank = rank + torch.nn.functional.cross_entropy(m[k : k + len(g)][None], torch.tensor([0]))
+            rank = rank + torch.nn.functional.cross_entropy(m[k : k + len(g)][None], net.tensor([0]))
             k += len(g)
         loss = span + rank_weight * rank / len(batch_groups)
         loss.backward()
@@ -208,7 +219,6 @@ def make_groups(
 
 
 def main(argv: list[str] | None = None) -> None:
-    import torch
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--init", type=Path, default=OUT, help="the reader.npz to start from")
@@ -221,6 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--windows", default=",".join(map(str, WINDOWS)), help="token windows a group is read in, one drawn per group"
     )
+    add_device_option(parser)
     parser.add_argument(
         "--retrieved",
         type=Path,
@@ -229,8 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     windows = tuple(int(w) for w in args.windows.split(","))
-    torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
+    torch_setup(args.device)
     rng = random.Random(SEED)
     splits = load_splits()
     previous = json.loads(args.init.with_suffix(".json").read_text())
@@ -242,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(train_qs)} questions -> {len(groups)} groups ({time.time() - t0:.0f} s)", flush=True)
     dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
     dev_groups = make_groups(Grouper(splits["dev"]), dev_qs, random.Random(SEED))
-    net = ReaderNet(SEED, args.frozen_layers)
+    net = ReaderNet(SEED, args.frozen_layers, args.device)
     net.load(args.init)
     before = {"rank_accuracy": rank_accuracy(net, dev_groups)}
     print(f"dev before: {before}", flush=True)
@@ -261,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
         "lr": args.lr,
         "rank_weight": args.rank_weight,
         "frozen_layers": args.frozen_layers,
+        "device": args.device,
         "dev_rank_accuracy_before": before["rank_accuracy"],
         "seconds": round(time.time() - t0),
     }
