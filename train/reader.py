@@ -281,7 +281,8 @@ def torch_setup(device: str) -> None:
     if device != "cpu":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read when CUDA starts: before any kernel
     torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
+    # on a GPU an op without a deterministic kernel warns instead of failing the one device call a session gets
+    torch.use_deterministic_algorithms(True, warn_only=device != "cpu")
 
 
 def main(argv: list[str] | None = None) -> None:
