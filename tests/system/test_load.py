@@ -41,10 +41,16 @@ def own_app(tmp_path_factory, sample_index) -> Iterator[tuple[str, Path, Path]]:
         yield url, corpus, index
 
 
+# gradio_client's plain HTTP calls (joining the queue, fetching the config) use httpx's 5 s default, which a
+# browser does not have: with 50 clients on a 2-core AVX2 machine (~4 answers/s, answers after 9-14 s) the join
+# itself timed out. The server must answer every question correctly; how long a client waits is not asserted.
+CLIENT_TIMEOUT_S = 120
+
+
 def _client(url: str):
     from gradio_client import Client
 
-    return Client(url, download_files=False, verbose=False)
+    return Client(url, download_files=False, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT_S})
 
 
 def _ask(client, question: str) -> dict:
