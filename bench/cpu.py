@@ -8,9 +8,11 @@ its table and computes each peak from the instructions this CPU has, not from co
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from qa.index.onnx_encoder import usable_cores
 
 CPUINFO = Path("/proc/cpuinfo")
 
@@ -48,9 +50,10 @@ class CpuInfo:
         return f"{self.model}, {self.cores} cores{clock}, {self.isa}"
 
 
+@lru_cache(maxsize=4)  # the table is rewritten after every row, and names the CPU each time
 def cpu_info(cpuinfo: Path = CPUINFO) -> CpuInfo:
     """This machine's CPU, read from /proc/cpuinfo (Linux); "unknown" fields elsewhere."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = usable_cores()  # the cores this process may run on, as the encoder counts them
     try:
         text = cpuinfo.read_text(encoding="utf-8", errors="replace")
     except OSError:
