@@ -158,17 +158,8 @@ def test_a_search_reads_each_passage_once_and_ranks_its_sentences_once(sample_re
     from qa.search.options import SearchOptions
 
     reader = get_reader()
-    runs, ranked = [], []
-    session = reader.session
-
-    class Counting:
-        def run(self, names, feed):
-            runs.append(tuple(feed["input_ids"][0].tolist()))
-            return session.run(names, feed)
-
+    runs, ranked = _record_runs(reader, monkeypatch), []
     learned = highlight.learned_scores
-    monkeypatch.setattr(reader, "session", Counting())
-    monkeypatch.setattr(reader, "_recent", {})
     monkeypatch.setattr(
         highlight, "learned_scores", lambda q, text, dense: ranked.append(text) or learned(q, text, dense)
     )
@@ -184,19 +175,25 @@ def test_a_search_reads_each_passage_once_and_ranks_its_sentences_once(sample_re
 @pytest.mark.slow
 def test_forget_drops_the_recent_readings_so_the_next_read_runs_the_network(monkeypatch):
     reader = get_reader()
-    runs = []
-    session = reader.session
-
-    class Counting:
-        def run(self, names, feed):
-            runs.append(1)
-            return session.run(names, feed)
-
-    monkeypatch.setattr(reader, "session", Counting())
-    monkeypatch.setattr(reader, "_recent", {})
+    runs = _record_runs(reader, monkeypatch)
     question = "How many cruise missiles did the Russian warships fire?"
     first = reader.scores(question, CRUISE_TEXT)
     assert reader.scores(question, CRUISE_TEXT) is first and len(runs) == 1  # reused
     reader.forget()
     again = reader.scores(question, CRUISE_TEXT)
     assert len(runs) == 2 and again is not first and again.reading == first.reading
+
+
+def _record_runs(reader, monkeypatch) -> list[tuple[int, ...]]:
+    """The input ids of each network run of `reader` from now on (none of its earlier readings kept)."""
+    runs: list[tuple[int, ...]] = []
+    session = reader.session
+
+    class Recording:
+        def run(self, names, feed):
+            runs.append(tuple(feed["input_ids"][0].tolist()))
+            return session.run(names, feed)
+
+    monkeypatch.setattr(reader, "session", Recording())
+    monkeypatch.setattr(reader, "_recent", {})
+    return runs
