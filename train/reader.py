@@ -268,7 +268,9 @@ def stage_questions(pool: list[Question], sizes: list[int], rng: random.Random) 
     return drawn
 
 
-def add_device_option(parser: argparse.ArgumentParser) -> None:
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    """What every training stage takes about the network: layers kept as packaged, and the torch device."""
+    parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
     parser.add_argument(
         "--device", default="cpu", help="torch device to train on (cuda on a GPU machine; see train/device_pack.py)"
     )
@@ -295,8 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--init", type=Path, help="start from this reader.npz (a later stage of training)")
     parser.add_argument("--stage", type=int, default=1, help="stage N trains on new questions (not in stages < N)")
-    parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
-    add_device_option(parser)
+    add_network_options(parser)
     args = parser.parse_args(argv)
     torch_setup(args.device)
     rng = random.Random(SEED)

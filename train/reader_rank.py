@@ -32,12 +32,11 @@ from qa.search.reader import MAX_ANSWER_TOKENS, encode_window, load_tokenizer
 from .answers import split_idf
 from .answers_data import SEED, Question, Split, load_splits
 from .reader import (
-    FROZEN_LAYERS,
     OUT,
     Example,
     ReaderNet,
     _tensors,
-    add_device_option,
+    add_network_options,
     dev_scores,
     quantize,
     stage_questions,
@@ -219,7 +218,6 @@ def make_groups(
 
 
 def main(argv: list[str] | None = None) -> None:
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--init", type=Path, default=OUT, help="the reader.npz to start from")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -227,11 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--rank-weight", type=float, default=1.0)
     parser.add_argument("--dev-questions", type=int, default=500)
-    parser.add_argument("--frozen-layers", type=int, default=FROZEN_LAYERS, help="layers kept as packaged")
     parser.add_argument(
         "--windows", default=",".join(map(str, WINDOWS)), help="token windows a group is read in, one drawn per group"
     )
-    add_device_option(parser)
+    add_network_options(parser)
     parser.add_argument(
         "--retrieved",
         type=Path,
