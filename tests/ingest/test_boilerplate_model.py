@@ -68,7 +68,7 @@ Reply
 
 def test_model_file_is_small_and_matches_the_features():
     assert MODEL_PATH.stat().st_size < 20_000
-    saved = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    saved = _packaged()
     assert tuple(saved["features"]) == FEATURES
     assert saved["title"] and saved["publisher"]
 
@@ -92,7 +92,7 @@ def test_body_mask_keeps_a_short_list_inside_the_story_but_not_menus_around_it()
 
 
 def test_a_model_with_other_features_is_refused():
-    saved = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    saved = _packaged()
     saved["features"] = saved["features"][:-1]
     with pytest.raises(ValueError, match=r"train/boilerplate\.py"):
         LineModel.from_dict(saved)
@@ -105,7 +105,7 @@ def test_training_reproduces_the_packaged_model(tmp_path):
 
     out = tmp_path / "model.json"
     assert main(["--data", str(DATA), "--out", str(out)]) == 0
-    _assert_same_model(json.loads(out.read_text()), json.loads(MODEL_PATH.read_text()))
+    _assert_same_model(json.loads(out.read_text()), _packaged())
     assert default_model() == default_model()  # loaded once
 
 
@@ -128,19 +128,30 @@ def _assert_same_model(got, packaged, path: str = "model") -> None:
 
 
 def test_the_model_comparison_tolerates_rounding_but_not_a_different_model():
-    packaged = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    rounded = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    packaged = _packaged()
+    rounded = _packaged()
     rounded["stage2_model"]["coef"][3] += 2e-5
     _assert_same_model(rounded, packaged)
-    for change in (
-        lambda m: m["stage2_model"]["coef"].__setitem__(3, m["stage2_model"]["coef"][3] + 0.01),
-        lambda m: m["features"].pop(),
-        lambda m: m.__setitem__("lines", m["lines"] + 1),
-    ):
-        changed = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+
+    def move_a_weight(model):
+        model["stage2_model"]["coef"][3] += 0.01
+
+    def drop_a_feature(model):
+        model["features"].pop()
+
+    def count_another_line(model):
+        model["lines"] += 1
+
+    for change in (move_a_weight, drop_a_feature, count_another_line):
+        changed = _packaged()
         change(changed)
         with pytest.raises(AssertionError):
             _assert_same_model(changed, packaged)
+
+
+def _packaged() -> dict:
+    """A fresh copy of the packaged model's JSON."""
+    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
 
 
 def test_the_listwise_headline_fit_learns_the_order_within_each_page():
