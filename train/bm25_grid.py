@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,10 +36,12 @@ class Prepared:
     query_terms: list[list[int]]
     chunk_article: np.ndarray  # article position of each chunk
     article_ids: list[str]
+    texts: list[str] = field(default_factory=list)  # each chunk as embedded (title + text)
 
 
-def prepare(dataset: Dataset) -> Prepared:
-    retriever = open_retriever(dataset)
+def prepare(dataset: Dataset, model: str | None = None) -> Prepared:
+    """`dataset` against its evaluation index (built with the product's model, or `model`)."""
+    retriever = open_retriever(dataset, model)
     index = retriever.index
     n = index.n_chunks
     chunk_article = np.asarray(index.chunk_rows[:, 0], dtype=np.int64)
@@ -54,7 +56,7 @@ def prepare(dataset: Dataset) -> Prepared:
     dense = vectors @ index.dense.reconstruct_n(0, n).T
     terms = [[tokens.vocab[t] for t in stem_words(q) if t in tokens.vocab] for q in queries]
     article_ids = [a["article_id"] for a in index.articles]
-    return Prepared(dataset, dense, tokens, terms, chunk_article, article_ids)
+    return Prepared(dataset, dense, tokens, terms, chunk_article, article_ids, texts)
 
 
 def evaluate(prepared: Prepared, k1: float, b: float, dense_weight: float) -> tuple[float, float, float]:

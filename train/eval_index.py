@@ -7,9 +7,9 @@ from qa.eval import Dataset, build_config, cached_index
 from qa.search.retriever import Retriever
 
 
-def open_retriever(dataset: Dataset) -> Retriever:
-    """A retriever over `dataset`'s index with the product's build settings and shared embedder (the index is
-    built on first use and cached, as `qa eval` does)."""
-    config = build_config()
+def open_retriever(dataset: Dataset, model: str | None = None) -> Retriever:
+    """A retriever over `dataset`'s index with the product's build settings (another embedding `model` if given)
+    and shared embedder (the index is built on first use and cached, as `qa eval` does)."""
+    config = build_config(model)
     embedder = get_embedder(config.model)
     return Retriever.open(cached_index(dataset, config, embedder=embedder), embedder)

