@@ -221,7 +221,7 @@ def _parse_setting(value: str) -> tuple[str, object]:
 @click.option("--split", default="test", show_default=True, help="Which qrels file to score.")
 @click.option("--mode", "modes", multiple=True, help="Mode(s) to evaluate [default: all].")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line, one per mode.")
-@click.option("--model", default=None, help="Embedding model [default: QA_MODEL or all-MiniLM-L6-v2-onnx-int8].")
+@click.option("--model", default=None, help="Embedding model [default: QA_MODEL or all-MiniLM-L6-v2-tuned-onnx-int8].")
 @click.option("--chunk-tokens", type=int, default=None, help="Chunk size in tokens [default: the build's].")
 @click.option("--overlap-tokens", type=int, default=None, help="Chunk overlap in tokens [default: the build's].")
 @click.option("--set", "settings", multiple=True, help="Override a search option, e.g. --set fusion=rrf.")

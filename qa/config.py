@@ -88,7 +88,7 @@ class LexicalConfig:
 @dataclass(frozen=True)
 class BuildConfig:
     # the fast encoder: all-MiniLM-L6-v2 as fused int8 ONNX (qa/index/onnx_export.py); "all-MiniLM-L6-v2": torch
-    model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", "all-MiniLM-L6-v2-onnx-int8"))
+    model: str = field(default_factory=lambda: os.environ.get("QA_MODEL", "all-MiniLM-L6-v2-tuned-onnx-int8"))
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     batch_size: int = 64
     index: IndexConfig = field(default_factory=IndexConfig)  # vector index type, near-duplicate folding

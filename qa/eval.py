@@ -120,13 +120,15 @@ def cached_index(
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
     """The index of `dataset` built with `config`, from the cache when the corpus and settings are unchanged."""
-    from .index.embed import Embedder
+    from .index.embed import Embedder, model_identity
     from .index.embed_cache import CachedEmbedder
     from .index.pipeline import build_from_articles
     from .index.store import IndexStoreError, IndexVersion
 
     cache_dir = Path(cache_dir or default_cache_dir())
-    settings = json.dumps({k: v for k, v in asdict(config).items() if k != "batch_size"}, sort_keys=True, default=str)
+    identity = model_identity(config.model)  # a retrained encoder is another model to the caches
+    settings = {k: v for k, v in asdict(config).items() if k != "batch_size"} | {"model": identity}
+    settings = json.dumps(settings, sort_keys=True, default=str)
     key = hashlib.sha256(f"{dataset.fingerprint}\0{settings}".encode()).hexdigest()[:16]
     index_dir = cache_dir / "eval" / f"{_safe(dataset.name)}-{key}"
     try:
@@ -135,7 +137,7 @@ def cached_index(
     except IndexStoreError:
         pass
     embedder = embedder or Embedder(config.model, batch_size=config.batch_size)
-    cached = CachedEmbedder(embedder, cache_dir / "embeddings" / _safe(config.model))
+    cached = CachedEmbedder(embedder, cache_dir / "embeddings" / _safe(identity))
     try:
         build_from_articles(dataset.articles, index_dir, config=config, embedder=cached, on_progress=on_progress)
     finally:

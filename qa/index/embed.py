@@ -86,6 +86,16 @@ def resolve_model_path(name: str) -> Path:
     return path
 
 
+def model_identity(name: str) -> str:
+    """What caches key vectors by: `name`, plus the weight file's hash for the encoder trained here (a retrained
+    `encoder.npz` is another model to them, under the same name)."""
+    if name != TUNED_MODEL:
+        return name
+    from .tuned import ENCODER_WEIGHTS, file_key
+
+    return f"{name}@{file_key(ENCODER_WEIGHTS)}" if ENCODER_WEIGHTS.is_file() else name
+
+
 ProgressCallback = Callable[[int], None]
 
 

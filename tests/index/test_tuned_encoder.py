@@ -12,7 +12,8 @@ import json
 import numpy as np
 import pytest
 
-from qa.index.embed import FAST_MODEL, TUNED_MODEL, Embedder, ModelNotFoundError, resolve_model_path
+from qa.index import tuned as tuned_module
+from qa.index.embed import FAST_MODEL, TUNED_MODEL, Embedder, ModelNotFoundError, model_identity, resolve_model_path
 from qa.index.tuned import ENCODER_WEIGHTS, merged_folder, model_dir, quantize_rows, read_tensors
 from tests.helpers import QUESTIONS, SAMPLE_CORPUS
 
@@ -54,6 +55,16 @@ def test_a_merged_folder_is_made_once(tmp_path):
     assert (folder / "model.safetensors").stat().st_mtime_ns == made
     with pytest.raises(ModelNotFoundError, match=r"no\.such\.weight"):
         merged_folder({"no.such.weight": np.zeros(1)}, tmp_path / "other", add=True)
+
+
+def test_caches_tell_a_retrained_encoder_from_the_shipped_one(monkeypatch, tmp_path):
+    assert model_identity(FAST_MODEL) == FAST_MODEL
+    shipped = model_identity(TUNED_MODEL)
+    assert shipped.startswith(f"{TUNED_MODEL}@")
+    retrained = tmp_path / "encoder.npz"
+    retrained.write_bytes(b"other weights")
+    monkeypatch.setattr(tuned_module, "ENCODER_WEIGHTS", retrained)
+    assert model_identity(TUNED_MODEL) not in (shipped, TUNED_MODEL)
 
 
 @pytest.mark.slow
