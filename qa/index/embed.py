@@ -168,6 +168,8 @@ class Embedder:
         """What the manifest records about the encoder that built an index."""
         model = self.model
         out = {"name": self.model_name, "backend": self.backend}
+        if (identity := model_identity(self.model_name)) != self.model_name:
+            out["weights"] = identity  # a retrained tuned encoder: its index is re-embedded on the next build
         if isinstance(model, OnnxEncoder):
             from .onnx_export import read_sidecar
 

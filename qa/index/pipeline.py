@@ -145,8 +145,8 @@ class ReusableVersion:
     dense: tuple[Path, str, dict[str, Any]] | None = None  # the vector index: file, type, parameters
 
     @classmethod
-    def open(cls, index_dir: Path, config: BuildConfig, max_tokens: int) -> tuple[ReusableVersion | None, str]:
-        """The served version if its vectors can be reused, else None and the reason."""
+    def open(cls, index_dir: Path, config: BuildConfig, max_tokens: int, encoder: dict | None = None) -> tuple:
+        """(The served version if its vectors can be reused, else None; why): new encoder `weights` re-embed."""
         try:
             version = IndexVersion.served(index_dir)
         except IndexStoreError as exc:
@@ -155,6 +155,8 @@ class ReusableVersion:
         changed = [k for k, v in vector_settings(config).items() if settings.get(k) != v]
         if version.manifest.max_seq_length != max_tokens:
             changed.append("max_seq_length")
+        if encoder is not None and encoder.get("weights") != version.manifest.encoder.get("weights"):
+            changed.append("model weights")
         if changed:
             return None, f"settings changed: {', '.join(changed)}"
         try:
@@ -334,10 +336,10 @@ def build_from_articles(
         )
     total = len(articles) if isinstance(articles, Sequence) else 0
 
+    encoder = embedder.describe() if hasattr(embedder, "describe") else {"name": config.model}
     with build_lock(index_dir):
-        previous, reason = (
-            (None, "full rebuild requested") if full else ReusableVersion.open(index_dir, config, embedder.max_tokens)
-        )
+        reusable = ReusableVersion.open(index_dir, config, embedder.max_tokens, encoder) if not full else None
+        previous, reason = reusable or (None, "full rebuild requested")
         threshold = config.index.dedup_threshold
         with IndexWriter(index_dir) as writer:
             pipeline = Pipeline(
@@ -373,7 +375,7 @@ def build_from_articles(
                 update["reason"] = reason
             manifest = Manifest(
                 model=config.model,
-                encoder=embedder.describe() if hasattr(embedder, "describe") else {"name": config.model},
+                encoder=encoder,
                 dimension=int(pipeline.dim),
                 chunking=asdict(config.chunking),
                 bm25=lexical_settings(config),

@@ -150,3 +150,34 @@ def test_an_hnsw_update_adds_to_the_served_graph_and_equals_a_full_rebuild(corpu
 def test_the_manifest_records_the_encoder(hash_index):
     manifest = load_index(hash_index).manifest
     assert manifest.encoder["name"] == manifest.model
+
+
+class _Described:
+    """The hash embedder, described as an encoder trained here whose weights file is `weights`."""
+
+    def __init__(self, embedder, weights: str) -> None:
+        self.embedder, self.weights = embedder, weights
+
+    def __getattr__(self, name: str):
+        return getattr(self.embedder, name)
+
+    def describe(self) -> dict[str, str]:
+        return {"name": self.embedder.model_name, "weights": self.weights}
+
+
+def test_a_retrained_encoder_under_the_same_name_re_embeds_everything(corpus_copy, hash_embedder, tmp_path):
+    from qa.index.build import build_index
+    from tests.helpers import hash_config
+
+    def build(weights: str):
+        return build_index(
+            corpus_copy, tmp_path / "index", config=hash_config(), embedder=_Described(hash_embedder, weights)
+        )
+
+    build("model@1")
+    _edit(corpus_copy, delete=False)
+    same = build("model@1")
+    assert same.manifest.update["mode"] == "incremental" and same.manifest.update["reused_articles"] > 0
+    retrained = build("model@2")
+    assert retrained.manifest.update["mode"] == "full" and "model weights" in retrained.manifest.update["reason"]
+    assert retrained.manifest.encoder["weights"] == "model@2"

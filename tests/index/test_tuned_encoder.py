@@ -97,6 +97,7 @@ def test_the_tuned_encoder_stays_close_to_the_packaged_one_and_answers_the_sampl
     build_index(SAMPLE_CORPUS, tmp_path / "tuned", embedder=tuned)
     manifest = load_index(tmp_path / "tuned").manifest
     assert manifest.model == TUNED_MODEL and manifest.encoder["backend"] == "onnx"
+    assert manifest.encoder["weights"] == model_identity(TUNED_MODEL)  # a retrained file re-embeds the index
     retriever = get_retriever(tmp_path / "tuned")
     assert retriever.embedder.model_name == TUNED_MODEL
     for question, article_id, answer in QUESTIONS:
