@@ -59,23 +59,39 @@ def prepare(dataset: Dataset, model: str | None = None) -> Prepared:
     return Prepared(dataset, dense, tokens, terms, chunk_article, article_ids, texts)
 
 
-def evaluate(prepared: Prepared, k1: float, b: float, dense_weight: float) -> tuple[float, float, float]:
-    """(top-1, right passage in the top 2, nDCG@10) of the fused ranking with BM25(k1, b)."""
+def lexical_scores(prepared: Prepared, k1: float, b: float) -> np.ndarray:
+    """Queries x chunks: BM25(k1, b), each query's row over its best score (as the retriever fuses it)."""
     bm25 = new_bm25s(LexicalConfig(k1=k1, b=b))
     bm25.index(prepared.tokens, show_progress=False)
+    rows = []
+    for terms in prepared.query_terms:
+        lexical = bm25.get_scores(terms) if terms else np.zeros(prepared.dense.shape[1])
+        rows.append(lexical / (lexical.max() or 1.0))
+    return np.stack(rows)
+
+
+def top_articles(prepared: Prepared, fused: np.ndarray, k: int = 10) -> list[str]:
+    """The `k` best articles of one query's chunk scores, each article by its best chunk (one passage each)."""
+    best = np.full(len(prepared.article_ids), -np.inf)
+    np.maximum.at(best, prepared.chunk_article, fused)
+    return [prepared.article_ids[j] for j in np.argsort(-best)[:k]]
+
+
+def ranks_run(ranked: list[str]) -> dict[str, float]:
+    """A run entry in which the ranks decide, as in qa eval."""
+    return {doc: float(len(ranked) - rank) for rank, doc in enumerate(ranked)}
+
+
+def evaluate(prepared: Prepared, k1: float, b: float, dense_weight: float) -> tuple[float, float, float]:
+    """(top-1, right passage in the top 2, nDCG@10) of the fused ranking with BM25(k1, b)."""
+    fused = dense_weight * prepared.dense + (1 - dense_weight) * lexical_scores(prepared, k1, b)
     hits = np.zeros(2)
     run: dict[str, dict[str, float]] = {}
-    n_articles = len(prepared.article_ids)
     for i, qid in enumerate(prepared.dataset.queries):
-        terms = prepared.query_terms[i]
-        lexical = bm25.get_scores(terms) if terms else np.zeros(prepared.dense.shape[1])
-        fused = dense_weight * prepared.dense[i] + (1 - dense_weight) * lexical / (lexical.max() or 1.0)
-        best = np.full(n_articles, -np.inf)
-        np.maximum.at(best, prepared.chunk_article, fused)
-        ranked = [prepared.article_ids[j] for j in np.argsort(-best)[:10]]
+        ranked = top_articles(prepared, fused[i])
         relevant = prepared.dataset.qrels[qid]
         hits += [ranked[0] in relevant, any(d in relevant for d in ranked[:2])]
-        run[qid] = {doc: float(10 - rank) for rank, doc in enumerate(ranked)}  # ranks decide, as in qa eval
+        run[qid] = ranks_run(ranked)
     top1, top2 = hits / len(prepared.dataset.queries)
     return round(top1, 4), round(top2, 4), round(score_run(prepared.dataset.qrels, run)["ndcg@10"], 4)
 

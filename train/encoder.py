@@ -29,11 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.config import LexicalConfig
 from qa.eval import load_dataset, score_run
 from qa.index.embed import FAST_MODEL
 from qa.index.tuned import BASE_MODEL, ENCODER_WEIGHTS, quantize_rows
 
-from .bm25_grid import Prepared, prepare
+from .bm25_grid import Prepared, lexical_scores, prepare, ranks_run, top_articles
 from .rerank import SETS
 
 SEED = 7
@@ -45,31 +46,16 @@ POOL = 40
 
 
 def fused_scores(prepared: Prepared, dense: np.ndarray) -> np.ndarray:
-    """Queries x chunks: the product's fusion of `dense` cosines with BM25 (k1 0.4) over the best BM25 score."""
-    from qa.config import LexicalConfig
-    from qa.index.lexical import new_bm25s
-
-    bm25 = new_bm25s(LexicalConfig())
-    bm25.index(prepared.tokens, show_progress=False)
-    n = dense.shape[1]
-    lexical = np.stack([bm25.get_scores(terms) if terms else np.zeros(n) for terms in prepared.query_terms]).astype(
-        np.float32
-    )
-    lexical /= np.maximum(lexical.max(axis=1, keepdims=True), 1e-9)
-    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical
+    """Queries x chunks: the product's fusion of `dense` cosines with BM25 over the best BM25 score."""
+    lexical = LexicalConfig()
+    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical_scores(prepared, lexical.k1, lexical.b)
 
 
 def ndcg(prepared: Prepared, fused: np.ndarray, rows: list[int]) -> float:
     """nDCG@10 of `rows`' queries, articles ranked by their best chunk (as the product ranks them)."""
-    qids = list(prepared.dataset.queries)
-    run, qrels = {}, {}
-    for i in rows:
-        best = np.full(len(prepared.article_ids), -np.inf)
-        np.maximum.at(best, prepared.chunk_article, fused[i])
-        ranked = [prepared.article_ids[j] for j in np.argsort(-best)[:10]]
-        run[qids[i]] = {doc: float(10 - rank) for rank, doc in enumerate(ranked)}
-        qrels[qids[i]] = prepared.dataset.qrels[qids[i]]
-    return round(score_run(qrels, run)["ndcg@10"], 4)
+    qids = [list(prepared.dataset.queries)[i] for i in rows]
+    run = {qid: ranks_run(top_articles(prepared, fused[i])) for qid, i in zip(qids, rows, strict=True)}
+    return round(score_run({qid: prepared.dataset.qrels[qid] for qid in qids}, run)["ndcg@10"], 4)
 
 
 def gold_chunks(prepared: Prepared, row: int) -> list[np.ndarray]:
