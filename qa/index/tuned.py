@@ -2,7 +2,7 @@
 
 A weight file is an ``.npz`` of tensors by parameter name: a matrix as ``name::q`` (int8) and ``name::scale``
 (float32, one per row), optionally ``name::rows`` (the only rows it holds; the others are zero), a vector as
-``name`` (float32). `merged_folder` applies such tensors to the packaged weights once, into a model folder in
+``name`` (float32); ``head.*`` tensors belong to a head beside the model. `merged_folder` applies such tensors to the packaged weights once, into a model folder in
 the cache that `qa.index.onnx_export` turns into the fused int8 ONNX file the packaged model gets.
 
 The tuned encoder (`model_dir`) is the index's model fine-tuned for retrieval by `train/encoder.py`; its file
@@ -12,10 +12,10 @@ for the rows training moved), so int8 rounding costs a small fraction of the cha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,37 +71,46 @@ def read_tensors(weights: Path) -> dict[str, np.ndarray]:
 
 
 def file_key(weights: Path) -> str:
-    """A short content hash of a weight file: its merged folder's name."""
-    return hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+    """A short content hash of a weight file: its merged folder's name (hashed once per file version)."""
+    stat = weights.stat()
+    return _content_key(str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-def merged_folder(
-    changes: dict[str, np.ndarray],
-    folder: Path,
-    *,
-    add: bool,
-    write_extra: Callable[[Path], None] | None = None,
-) -> Path:
-    """`folder`: the packaged model folder with `changes` added to its weights (`add`) or replacing them, made
-    once and atomically (a finished folder is never rewritten); `write_extra(tmp)` writes more files into it."""
+@functools.lru_cache(maxsize=8)
+def _content_key(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def split_head(tensors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(the model's tensors, the head's tensors without their "head." prefix)."""
+    head = {name.removeprefix("head."): value for name, value in tensors.items() if name.startswith("head.")}
+    return {name: value for name, value in tensors.items() if not name.startswith("head.")}, head
+
+
+def merged_folder(weights: Path, folder: Path, *, add: bool, prefix: str = "") -> Path:
+    """`folder`: the packaged model folder with the weight file's tensors (named as the packaged weights after
+    `prefix`) added to its weights (`add`) or replacing them, and its "head." tensors in `head.npz`. Made once
+    and atomically: a finished folder is returned without reading the weight file."""
     from safetensors.numpy import load_file, save_file
 
     from .embed import resolve_model_path
 
     if folder.is_dir():
         return folder
+    changes, head = split_head(read_tensors(weights))
     base = Path(resolve_model_path(BASE_MODEL))
-    weights = load_file(str(base / "model.safetensors"))
+    merged = load_file(str(base / "model.safetensors"))
     for name, change in changes.items():
-        if name not in weights:
+        name = name.removeprefix(prefix)
+        if name not in merged:
             raise TunedModelUnavailable(f"{name} is not a weight of {BASE_MODEL}")
-        weights[name] = weights[name] + change if add else change.astype(weights[name].dtype)
+        merged[name] = merged[name] + change if add else change.astype(merged[name].dtype)
     tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(base, tmp, ignore=shutil.ignore_patterns("onnx", "model.safetensors", "pytorch_model.bin"))
-    save_file({k: np.ascontiguousarray(v) for k, v in weights.items()}, str(tmp / "model.safetensors"))
-    if write_extra:
-        write_extra(tmp)
+    save_file({k: np.ascontiguousarray(v) for k, v in merged.items()}, str(tmp / "model.safetensors"))
+    if head:
+        np.savez(tmp / "head.npz", **head)
     try:
         os.replace(tmp, folder)
     except OSError:  # another process made it first
@@ -114,4 +123,4 @@ def model_dir(weights: Path = ENCODER_WEIGHTS, cache_dir: Path | None = None) ->
     if not weights.is_file():
         raise TunedModelUnavailable(f"no tuned encoder weights at {weights} (run: python -m train.encoder)")
     folder = (cache_dir or default_cache_dir()) / "encoders" / f"tuned-{file_key(weights)}"
-    return merged_folder(read_tensors(weights), folder, add=True)
+    return merged_folder(weights, folder, add=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import default_cache_dir
-from ..index.tuned import file_key, merged_folder, read_tensors
+from ..index.tuned import file_key, merged_folder, read_tensors, split_head
 
 WEIGHTS = Path(__file__).resolve().parent / "models" / "reader.npz"
 # Question + passage tokens read at once; a longer passage is read in a window that starts a third of the
@@ -60,19 +60,15 @@ class Reading:
 def read_weights(weights: Path = WEIGHTS) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(fine-tuned layers, head) from the weights file, int8 rows dequantised; layer names as in the file
     ("encoder.encoder.layer.N..."), head names without their "head." prefix."""
-    tensors = read_tensors(weights)
-    head = {name.removeprefix("head."): value for name, value in tensors.items() if name.startswith("head.")}
-    return {name: value for name, value in tensors.items() if not name.startswith("head.")}, head
+    return split_head(read_tensors(weights))
 
 
 def model_folder(weights: Path = WEIGHTS, cache_dir: Path | None = None) -> Path:
-    """The merged model folder (packaged weights + fine-tuned layers), made once per weights file."""
+    """The merged model folder (packaged weights + fine-tuned layers + head.npz), made once per weights file."""
     if not weights.is_file():
         raise ReaderUnavailable(f"no reader weights at {weights} (run: python -m train.reader)")
-    tuned, head = read_weights(weights)
     folder = (cache_dir or default_cache_dir()) / "reader" / file_key(weights)
-    changes = {name.removeprefix("encoder."): value for name, value in tuned.items()}
-    return merged_folder(changes, folder, add=False, write_extra=lambda tmp: np.savez(tmp / "head.npz", **head))
+    return merged_folder(weights, folder, add=False, prefix="encoder.")
 
 
 @dataclass(frozen=True)
