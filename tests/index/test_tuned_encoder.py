@@ -61,6 +61,16 @@ def test_a_merged_folder_is_made_once(tmp_path):
         merged_folder(unknown, tmp_path / "other", add=True)
 
 
+def test_caches_tell_a_retrained_encoder_from_the_shipped_one(monkeypatch, tmp_path):
+    assert model_identity(FAST_MODEL) == FAST_MODEL
+    shipped = model_identity(TUNED_MODEL)
+    assert shipped.startswith(f"{TUNED_MODEL}@")
+    retrained = tmp_path / "encoder.npz"
+    retrained.write_bytes(b"other weights")
+    monkeypatch.setattr(tuned_module, "ENCODER_WEIGHTS", retrained)
+    assert model_identity(TUNED_MODEL) not in (shipped, TUNED_MODEL)
+
+
 @pytest.mark.slow
 def test_the_tuned_weights_are_the_packaged_ones_plus_the_shipped_changes(tmp_path):
     from safetensors.numpy import load_file
