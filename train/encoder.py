@@ -33,6 +33,7 @@ from qa.config import LexicalConfig
 from qa.eval import load_dataset, score_run
 from qa.index.embed import FAST_MODEL
 from qa.index.tuned import BASE_MODEL, ENCODER_WEIGHTS, quantize_rows
+from qa.text import embedding_text
 
 from .bm25_grid import Prepared, lexical_scores, prepare, ranks_run, top_articles
 from .rerank import SETS
@@ -65,6 +66,9 @@ def gold_chunks(prepared: Prepared, row: int) -> list[np.ndarray]:
     return [np.flatnonzero(prepared.chunk_article == position[d]) for d in cited if d in position]
 
 
+Pair = tuple[str, str, list[str]]  # (query, its passage, hard negative passages)
+
+
 def triples(prepared: Prepared, fused: np.ndarray, rows: list[int], negatives: int) -> list[tuple[int, int, list[int]]]:
     """(query row, best chunk of a cited article, hard negative chunks) for each cited article of each row."""
     out = []
@@ -74,6 +78,39 @@ def triples(prepared: Prepared, fused: np.ndarray, rows: list[int], negatives: i
         ranked = np.argsort(-fused[i])[: negatives * 4]
         wrong = [int(c) for c in ranked if int(prepared.chunk_article[c]) not in cited_articles][:negatives]
         out.extend((i, int(chunks[np.argmax(fused[i][chunks])]), wrong) for chunks in cited)
+    return out
+
+
+def scifact_pairs(prepared: Prepared, triples_: list[tuple[int, int, list[int]]]) -> list[Pair]:
+    """The `triples` as texts: (claim, cited chunk as embedded, hard negative chunks)."""
+    queries = list(prepared.dataset.queries.values())
+    return [(queries[i], prepared.texts[p], [prepared.texts[n] for n in wrong]) for i, p, wrong in triples_]
+
+
+def squad_pairs(n: int, seed: int = SEED) -> list[Pair]:
+    """`n` SQuAD train-split questions (one per paragraph, seeded) with their paragraph and, as hard negatives,
+    the same article's paragraphs without the answer that share the most IDF-weighted words with the question
+    (`train.reader_rank`'s negatives); passages as the index embeds them (title + text)."""
+    from .answers_data import load_splits
+    from .reader_rank import Grouper
+
+    split = load_splits()["train"]
+    grouper = Grouper(split)
+    questions = list(split.questions)
+    random.Random(seed).shuffle(questions)
+    seen: set[str] = set()
+    out: list[Pair] = []
+    for q in questions:
+        if len(out) == n:
+            break
+        if q.pid in seen:
+            continue
+        seen.add(q.pid)
+        title, text = split.paragraphs[q.pid]
+        title = title.replace("_", " ")
+        wrong = [embedding_text(title, other) for other in grouper.negatives(q)]
+        if wrong:
+            out.append((q.text, embedding_text(title, text), wrong))
     return out
 
 
@@ -110,12 +147,15 @@ class BiEncoder:
         return changes, {words: np.flatnonzero(moved)}
 
 
-def fit(net: BiEncoder, prepared: Prepared, data: list, queries: list[str], args: argparse.Namespace) -> list[float]:
-    """Train `net` on `data` triples; the mean loss of each epoch."""
+def fit(net: BiEncoder, data: list[Pair], extra: list[Pair], args: argparse.Namespace) -> list[float]:
+    """Train `net` on `data` (every epoch) and `extra` (a new share each epoch, in batches of their own: in-batch
+    negatives stay in their domain); the mean loss of each epoch."""
     torch = net.torch
-    rng = random.Random(SEED)
+    rng, mix = random.Random(SEED), random.Random(SEED + 1)
     optimizer = torch.optim.AdamW(net.model.parameters(), lr=args.lr, weight_decay=0.01)
-    per_epoch = (len(data) + args.batch_size - 1) // args.batch_size
+    size = args.batch_size
+    share = len(extra) // args.epochs
+    per_epoch = (len(data) + size - 1) // size + (share + size - 1) // size
     steps = args.epochs * per_epoch
     warm = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -125,11 +165,15 @@ def fit(net: BiEncoder, prepared: Prepared, data: list, queries: list[str], args
     for epoch in range(args.epochs):
         net.model.train()
         rng.shuffle(data)
+        batches = [data[at : at + size] for at in range(0, len(data), size)]
+        mine = extra[epoch * share : (epoch + 1) * share]
+        if mine:
+            batches += [mine[at : at + size] for at in range(0, len(mine), size)]
+            mix.shuffle(batches)
         total, started = 0.0, time.time()
-        for at in range(0, len(data), args.batch_size):
-            batch = data[at : at + args.batch_size]
-            q = net.embed([queries[i] for i, _, _ in batch], QUERY_TOKENS)
-            passages = [prepared.texts[p] for _, p, _ in batch] + [prepared.texts[rng.choice(n)] for _, _, n in batch]
+        for batch in batches:
+            q = net.embed([query for query, _, _ in batch], QUERY_TOKENS)
+            passages = [p for _, p, _ in batch] + [rng.choice(n) for _, _, n in batch]
             logits = SCALE * q @ net.embed(passages, PASSAGE_TOKENS).T
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
             optimizer.zero_grad()
@@ -170,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--negatives", type=int, default=20, help="hard negatives are drawn from this fused top")
+    parser.add_argument("--squad", type=int, default=0, help="SQuAD train-split questions mixed in, over all epochs")
     parser.add_argument("--holdout", action="store_true", help="train on 80%% of the claims, report the rest")
     parser.add_argument("--out", type=Path, default=ENCODER_WEIGHTS)
     args = parser.parse_args(argv)
@@ -188,12 +233,15 @@ def main(argv: list[str] | None = None) -> None:
     trained = sorted(set(rows) - set(held))
     data = triples(prepared, fused, trained, args.negatives)
     print(f"{len(trained)} claims -> {len(data)} (claim, abstract) pairs", flush=True)
-    losses = fit(net, prepared, data, list(prepared.dataset.queries.values()), args)
+    extra = squad_pairs(args.squad) if args.squad else []
+    print(f"+ {len(extra)} SQuAD (question, paragraph) pairs", flush=True)
+    losses = fit(net, scifact_pairs(prepared, data), extra, args)
     changes, rows_kept = net.changes()
-    out = Path(tempfile.mkdtemp()) / "encoder.npz" if args.holdout else args.out
+    out = Path(tempfile.mkdtemp(prefix="encoder-holdout-")) / "encoder.npz" if args.holdout else args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **quantize_rows(changes, rows_kept))
-    record = {"seed": SEED, "data": "SciFact train", "claims": len(trained), "pairs": len(data),
+    record = {"seed": SEED, "data": "SciFact train" + (" + SQuAD train split" if extra else ""),
+              "claims": len(trained), "pairs": len(data), "squad_pairs": len(extra),
               "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size, "negatives": args.negatives,
               "losses": losses, "word_rows": int(sum(len(r) for r in rows_kept.values())),
               "seconds": round(time.time() - started)}  # fmt: skip
@@ -202,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
         record["holdout_ndcg@10"] = {"packaged": packaged, "tuned": tuned}
     else:
         out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(record), flush=True)
+    print(json.dumps(record), "->", out, flush=True)
 
 
 if __name__ == "__main__":
