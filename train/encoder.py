@@ -1,13 +1,17 @@
-"""Fine-tune the index's encoder for retrieval (qa/index/models/encoder.npz) on SciFact train, on the CPU.
+"""Fine-tune the index's encoder for retrieval (qa/index/models/encoder.npz) on SciFact train + SQuAD, on the CPU.
 
-    nice .venv/bin/python -m train.encoder [--epochs 2] [--lr 2e-5] [--holdout]
+    nice .venv/bin/python -m train.encoder [--epochs 2] [--lr 2e-5] [--squad 2000] [--holdout]
 
 all-MiniLM-L6-v2 (the packaged weights) is trained as a bi-encoder: each SciFact train claim against its cited
 abstract's best chunk (the chunk the product's fused ranking puts highest), with the other claims' chunks of
 the batch and one hard negative each (a chunk drawn from the claim's fused top `--negatives` that belongs to
 no cited abstract) as the wrong answers: a softmax over cosine x 20, as sentence-transformers'
 MultipleNegativesRankingLoss. The chunks are those of the product's SciFact evaluation index, embedded as the
-index embeds them (title + text, up to 256 tokens), and ranked with the packaged int8 encoder.
+index embeds them (title + text, up to 256 tokens), and ranked with the packaged int8 encoder. `--squad` SQuAD
+train-split questions (a new half each epoch, one per paragraph) are mixed in, in batches of their own, each
+against its paragraph with an answerless paragraph of the same article as its hard negative, so the encoder
+learns questions as well as claims (SQuAD dev fused top-1: packaged 0.8268, SciFact alone 0.8289, with 2,000
+SQuAD questions 0.8329; dense only 0.718 / 0.719 / 0.744; held-out claims 0.7578 -> 0.7699 with them).
 
 `--holdout` trains on a seeded 80% of the claims and reports nDCG@10 of the fused ranking on the other 20%
 (over the chunks that ranked in their fused top 40 or belong to a cited abstract, each embedded by the int8
@@ -214,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--negatives", type=int, default=20, help="hard negatives are drawn from this fused top")
-    parser.add_argument("--squad", type=int, default=0, help="SQuAD train-split questions mixed in, over all epochs")
+    parser.add_argument("--squad", type=int, default=2000, help="SQuAD train-split questions mixed in, over all epochs")
     parser.add_argument("--holdout", action="store_true", help="train on 80%% of the claims, report the rest")
     parser.add_argument("--out", type=Path, default=ENCODER_WEIGHTS)
     args = parser.parse_args(argv)

@@ -38,9 +38,11 @@ def test_int8_rows_restore_the_tensors_and_only_the_rows_kept(tmp_path):
 
 
 def test_the_shipped_file_is_small_and_records_its_training():
-    assert ENCODER_WEIGHTS.stat().st_size < 16 * 2**20
+    # ~18 MB: the SQuAD questions move 22k word-embedding rows (SciFact alone moved 10k, 14 MB)
+    assert ENCODER_WEIGHTS.stat().st_size < 20 * 2**20
     record = json.loads(ENCODER_WEIGHTS.with_suffix(".json").read_text(encoding="utf-8"))
-    assert record["pairs"] > 0 and record["epochs"] >= 1 and record["data"] == "SciFact train"
+    assert record["pairs"] > 0 and record["epochs"] >= 1 and record["data"].startswith("SciFact train")
+    assert record["squad_pairs"] > 0
 
 
 def test_missing_weights_say_how_to_make_them(tmp_path):
