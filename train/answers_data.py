@@ -71,13 +71,18 @@ def load_splits(directory: Path = SQUAD_DIR, seed: int = SEED) -> dict[str, Spli
     return splits
 
 
+def display_title(title: str) -> str:
+    """An article's title as the evaluation corpus (and so the index) holds it: SQuAD writes "Super_Bowl_50"."""
+    return title.replace("_", " ")
+
+
 def write_beir(split: Split, folder: Path) -> Path:
     """The split as a BEIR folder with `answers.jsonl`, for `qa eval --dataset FOLDER --split test`."""
     folder = Path(folder)
     (folder / "qrels").mkdir(parents=True, exist_ok=True)
     with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for pid, (title, text) in split.paragraphs.items():
-            fh.write(json.dumps({"_id": pid, "title": title.replace("_", " "), "text": text}) + "\n")
+            fh.write(json.dumps({"_id": pid, "title": display_title(title), "text": text}) + "\n")
     with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
         for q in split.questions:
             fh.write(json.dumps({"_id": q.qid, "text": q.text}) + "\n")

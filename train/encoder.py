@@ -95,7 +95,7 @@ def squad_pairs(n: int, seed: int = SEED) -> list[Pair]:
     """`n` SQuAD train-split questions (one per paragraph, seeded) with their paragraph and, as hard negatives,
     the same article's paragraphs without the answer that share the most IDF-weighted words with the question
     (`train.reader_rank`'s negatives); passages as the index embeds them (title + text)."""
-    from .answers_data import load_splits
+    from .answers_data import display_title, load_splits
     from .reader_rank import Grouper
 
     split = load_splits()["train"]
@@ -111,7 +111,7 @@ def squad_pairs(n: int, seed: int = SEED) -> list[Pair]:
             continue
         seen.add(q.pid)
         title, text = split.paragraphs[q.pid]
-        title = title.replace("_", " ")
+        title = display_title(title)
         wrong = [embedding_text(title, other) for other in grouper.negatives(q)]
         if wrong:
             out.append((q.text, embedding_text(title, text), wrong))
