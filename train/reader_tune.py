@@ -10,8 +10,10 @@ sentence. Printed, as top-1 passage accuracy / highlight holds an answer / span 
   passage's margin from the answer window and the others' from each window (`answers.RANK_TOKENS`);
 - the same with passages skipped that cannot win under a margin bound (`answers.MAX_MARGIN`), and reads a question;
 - the `reader` reranker's min-max mix (half fused, half margin) for comparison;
-and the no-answer margin on right and wrong top passages, and what each floor would cost (for
-`answers.NO_ANSWER_MARGIN`).
+the no-answer margin on right and wrong top passages, and what each floor would cost (for
+`answers.NO_ANSWER_MARGIN`); and where the default's highlight goes wrong: a wrong passage on top, the right one
+with the answer in the reader's window but another sentence chosen, the answer outside the window, or not in the
+passage's text as written (SQuAD's gold is "Helmholtz" where the text says "Helmholtz's").
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ import numpy as np
 
 from qa.eval import load_dataset
 from qa.search.answer_metrics import f1_score, holds_answer
-from qa.search.answers import READER_ENV, sentence_around
+from qa.search.answers import MAX_MARGIN, READER_ENV, sentence_around
 from qa.search.options import SearchOptions
-from qa.search.reader import get_reader
+from qa.search.reader import MAX_TOKENS, get_reader
 from qa.search.retriever import min_max
+from qa.text import sentence_spans
 
 from .eval_index import open_retriever
 
@@ -56,10 +59,17 @@ def collect(dataset_dir: Path, depth: int, limit: int) -> list[list[dict]]:
         for p in retriever.search(question, options=options):
             row = {"fused": p.score, "right": dataset.qrels[qid].get(p.article_id, 0) > 0}
             row["lexical"] = holds_answer(p.highlight, golds)
+            row["in_text"] = holds_answer(p.text, golds)
             for tokens in WINDOWS:
-                r = reader.read(question, p.text, focus=p.highlight_start, max_tokens=tokens)
+                scores = reader.scores(question, p.text, focus=p.highlight_start, max_tokens=tokens)
+                r = scores.reading
                 a, b = sentence_around(p.text, r.start, r.end)
                 row[tokens] = (r.margin, holds_answer(p.text[a:b], golds), f1_score(p.text[r.start : r.end], golds))
+                if tokens == MAX_TOKENS:  # is a sentence holding the answer (partly) inside the window read?
+                    lo, hi = min(scores.starts), max(scores.ends)
+                    row["in_window"] = any(
+                        holds_answer(p.text[x:y], golds) for x, y in sentence_spans(p.text) if x < hi and y > lo
+                    )
             rows.append(row)
         if rows:
             out.append(rows)
@@ -82,6 +92,23 @@ def reorder(rows: list[dict], depth: int, w: float, top: int, others: int, bound
         if score > best:
             best, chosen = score, place
     return chosen, reads
+
+
+def print_misses(data: list[list[dict]], answer: int) -> None:
+    """Where the default's highlight (depth 3, w 0.02, the others read in 96 tokens) goes wrong, as shares."""
+    counts = {"highlight holds an answer": 0, "wrong passage on top": 0, "answer in the window, other sentence": 0,
+              "answer outside the window": 0, "answer not in the text as written": 0}  # fmt: skip
+    for rows in data:
+        row = rows[reorder(rows, 3, 0.02, answer, 96, MAX_MARGIN)[0]]
+        if row[answer][1]:
+            counts["highlight holds an answer"] += 1
+        elif not row["right"]:
+            counts["wrong passage on top"] += 1
+        elif row["in_window"]:
+            counts["answer in the window, other sentence"] += 1
+        else:
+            counts["answer outside the window" if row["in_text"] else "answer not in the text as written"] += 1
+    print("where the highlight goes wrong: " + ", ".join(f"{k} {v / len(data):.3f}" for k, v in counts.items()))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -127,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         lost = sum(r[answer][2] for r in low) / n
         wrong = sum(not r["right"] for r in low)
         print(f"no answer below margin {floor}: span F1 -{lost:.4f}, {len(low) - wrong} right / {wrong} wrong tops")
+    print_misses(data, answer)
     for right in (True, False):
         values = [r[0][answer][0] for r in data if r[0]["right"] == right]
         qs = np.percentile(values, [5, 10, 25, 50, 99]) if values else []
