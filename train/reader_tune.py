@@ -28,7 +28,7 @@ import numpy as np
 
 from qa.eval import load_dataset
 from qa.search.answer_metrics import f1_score, holds_answer
-from qa.search.answers import MAX_MARGIN, READER_ENV, sentence_around
+from qa.search.answers import MAX_MARGIN, RANK_TOKENS, READER_ENV, sentence_around
 from qa.search.options import SearchOptions
 from qa.search.reader import MAX_TOKENS, get_reader
 from qa.search.retriever import min_max
@@ -95,11 +95,13 @@ def reorder(rows: list[dict], depth: int, w: float, top: int, others: int, bound
 
 
 def print_misses(data: list[list[dict]], answer: int) -> None:
-    """Where the default's highlight (depth 3, w 0.02, the others read in 96 tokens) goes wrong, as shares."""
+    """Where the default's highlight goes wrong, as shares: the head ordered as `SearchOptions` orders it by
+    default, the passages below the top one read in the second's window (`answers.RANK_TOKENS`)."""
+    defaults = SearchOptions()
     counts = {"highlight holds an answer": 0, "wrong passage on top": 0, "answer in the window, other sentence": 0,
               "answer outside the window": 0, "answer not in the text as written": 0}  # fmt: skip
     for rows in data:
-        row = rows[reorder(rows, 3, 0.02, answer, 96, MAX_MARGIN)[0]]
+        row = rows[reorder(rows, defaults.read_depth, defaults.read_weight, answer, RANK_TOKENS[0], MAX_MARGIN)[0]]
         if row[answer][1]:
             counts["highlight holds an answer"] += 1
         elif not row["right"]:
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     line("lexical highlight, fused top", sum(np.array([r[0]["right"], r[0]["lexical"], 0.0]) for r in data))
     for tokens in WINDOWS:
         line(f"reader on the fused top, window {tokens}", sum(outcome(r[0], tokens) for r in data))
-    answer = 128
+    answer = MAX_TOKENS  # the window the top passage is read in for its answer (and `in_window` is measured in)
     for depth in range(2, args.depth + 1):
         for w in WEIGHTS:
             for others in WINDOWS:

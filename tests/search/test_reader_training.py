@@ -122,3 +122,26 @@ def test_retrieved_heads_are_the_fused_top_chunks_of_the_split_index(tmp_path, m
     heads = retrieved_heads(data, [question], 3)
     assert heads["q1"][0][0] == "p1" and len(heads["q1"]) == 3
     assert all(text == split.paragraphs[pid][1] for pid, text in heads["q1"])
+
+
+def test_the_tuning_script_sorts_each_highlight_miss_into_one_cause(capsys):
+    from qa.search.reader import MAX_TOKENS
+    from train.reader_tune import print_misses
+
+    def row(fused, right, highlight_ok, in_window=True, in_text=True):
+        reading = (0.0, highlight_ok, 0.0)  # (margin, highlight holds an answer, span F1), the same in every window
+        return {"fused": fused, "right": right, "in_window": in_window, "in_text": in_text, MAX_TOKENS: reading,
+                **{tokens: reading for tokens in (96, 64)}}  # fmt: skip
+
+    data = [
+        [row(1.0, True, True), row(0.5, False, False)],  # right and highlighted
+        [row(1.0, False, False), row(0.9, True, True)],  # the fused gap outweighs equal margins: wrong on top
+        [row(1.0, True, False)],  # another sentence of the window chosen
+        [row(1.0, True, False, in_window=False)],  # the answer's sentence was not read
+        [row(1.0, True, False, in_window=False, in_text=False)],  # the gold is not in the text as written
+    ]
+    print_misses(data, MAX_TOKENS)
+    out = capsys.readouterr().out
+    for cause in ("holds an answer", "wrong passage on top", "in the window, other sentence", "outside the window",
+                  "not in the text as written"):  # fmt: skip
+        assert f"{cause} 0.200" in out, out
