@@ -224,6 +224,11 @@ def _parse_setting(value: str) -> tuple[str, object]:
 @click.option("--model", default=None, help="Embedding model [default: QA_MODEL or all-MiniLM-L6-v2-tuned-onnx-int8].")
 @click.option("--chunk-tokens", type=int, default=None, help="Chunk size in tokens [default: the build's].")
 @click.option("--overlap-tokens", type=int, default=None, help="Chunk overlap in tokens [default: the build's].")
+@click.option(
+    "--chunk-paragraphs/--no-chunk-paragraphs",
+    default=None,
+    help="A chunk at least half full ends before a paragraph it cannot finish [default: the build's].",
+)
 @click.option("--set", "settings", multiple=True, help="Override a search option, e.g. --set fusion=rrf.")
 def eval_(
     dataset_dir: Path,
@@ -233,6 +238,7 @@ def eval_(
     model: str | None,
     chunk_tokens: int | None,
     overlap_tokens: int | None,
+    chunk_paragraphs: bool | None,
     settings: tuple[str, ...],
 ) -> None:
     """Measure retrieval quality (nDCG@10, Recall@10/100, MRR@10, latency) on a BEIR dataset."""
@@ -246,7 +252,7 @@ def eval_(
         _fail(f"unknown mode {', '.join(unknown)}: use {', '.join(MODES)}")
     try:
         dataset = load_dataset(dataset_dir, split)
-        config = build_config(model, chunk_tokens, overlap_tokens)
+        config = build_config(model, chunk_tokens, overlap_tokens, chunk_paragraphs)
         embedder = get_embedder(config.model)
         progress = ProgressPrinter()
         index_dir = cached_index(dataset, config, embedder=embedder, on_progress=progress)

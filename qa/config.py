@@ -68,6 +68,9 @@ class ChunkingConfig:
     max_tokens: int = 200  # per chunk, title included; must not exceed the model's limit
     overlap_tokens: int = 40  # trailing sentences repeated at the start of the next chunk
     with_title: bool = True  # embed "title. chunk" so a passage keeps its context
+    # a chunk at least half full ends at a paragraph break rather than start a paragraph it cannot finish: on
+    # SQuAD articles read whole (news-like; `Chunker`), the top highlight holds the answer 0.751 -> 0.767 (dev)
+    paragraphs: bool = True
 
 
 @dataclass(frozen=True)

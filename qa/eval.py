@@ -248,8 +248,13 @@ def format_table(results: Sequence[ModeResult]) -> str:
     return "\n".join(lines)
 
 
-def build_config(model: str | None = None, max_tokens: int | None = None, overlap: int | None = None) -> BuildConfig:
-    """The product's build settings, with the model or chunk size optionally changed.
+def build_config(
+    model: str | None = None,
+    max_tokens: int | None = None,
+    overlap: int | None = None,
+    paragraphs: bool | None = None,
+) -> BuildConfig:
+    """The product's build settings, with the model, chunk size or paragraph rule optionally changed.
 
     Near-duplicate folding is off: every benchmark document must stay retrievable under its own id.
     """
@@ -261,4 +266,6 @@ def build_config(model: str | None = None, max_tokens: int | None = None, overla
         chunking = replace(chunking, max_tokens=max_tokens)
     if overlap is not None:
         chunking = replace(chunking, overlap_tokens=overlap)
+    if paragraphs is not None:
+        chunking = replace(chunking, paragraphs=paragraphs)
     return replace(config, model=model or config.model, chunking=ChunkingConfig(**asdict(chunking)))

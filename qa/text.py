@@ -15,7 +15,7 @@ _ABBREVIATIONS = frozenset(
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a likely sentence start.
 _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
-_PARAGRAPH = re.compile(r"\n\s*\n")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Quoted speech longer than this may be split inside the quotes (an unclosed quote must not swallow a paragraph).
 MAX_QUOTE_CHARS = 600
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -61,7 +61,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     # Walk paragraphs by position so the spans stay absolute.
     para_bounds = []
     cursor = start
-    for match in _PARAGRAPH.finditer(text, start, end):
+    for match in PARAGRAPH_BREAK.finditer(text, start, end):
         para_bounds.append((cursor, match.start()))
         cursor = match.end()
     para_bounds.append((cursor, end))

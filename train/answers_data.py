@@ -78,18 +78,38 @@ def display_title(title: str) -> str:
 
 def write_beir(split: Split, folder: Path) -> Path:
     """The split as a BEIR folder with `answers.jsonl`, for `qa eval --dataset FOLDER --split test`."""
+    documents = {pid: (display_title(title), text) for pid, (title, text) in split.paragraphs.items()}
+    return _write_beir(folder, documents, split.questions, {q.qid: q.pid for q in split.questions})
+
+
+def write_beir_articles(split: Split, folder: Path) -> Path:
+    """The split with each article as one document, its paragraphs joined by blank lines as a news archive holds
+    an article: the answers are read from chunks of a long text (a question's relevant document is its article)."""
+    article_ids: dict[str, str] = {}
+    paragraphs: dict[str, list[str]] = {}
+    for title, text in split.paragraphs.values():
+        article_ids.setdefault(title, f"a{len(article_ids)}")
+        paragraphs.setdefault(title, []).append(text)
+    documents = {article_ids[t]: (display_title(t), "\n\n".join(texts)) for t, texts in paragraphs.items()}
+    relevant = {q.qid: article_ids[split.paragraphs[q.pid][0]] for q in split.questions}
+    return _write_beir(folder, documents, split.questions, relevant)
+
+
+def _write_beir(
+    folder: Path, documents: dict[str, tuple[str, str]], questions: list[Question], relevant: dict[str, str]
+) -> Path:
     folder = Path(folder)
     (folder / "qrels").mkdir(parents=True, exist_ok=True)
     with open(folder / "corpus.jsonl", "w", encoding="utf-8") as fh:
-        for pid, (title, text) in split.paragraphs.items():
-            fh.write(json.dumps({"_id": pid, "title": display_title(title), "text": text}) + "\n")
+        for doc_id, (title, text) in documents.items():
+            fh.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
     with open(folder / "queries.jsonl", "w", encoding="utf-8") as fh:
-        for q in split.questions:
+        for q in questions:
             fh.write(json.dumps({"_id": q.qid, "text": q.text}) + "\n")
     with open(folder / "answers.jsonl", "w", encoding="utf-8") as fh:
-        for q in split.questions:
+        for q in questions:
             fh.write(json.dumps({"_id": q.qid, "answers": q.answers, "answer_starts": q.starts}) + "\n")
-    rows = ["query-id\tcorpus-id\tscore"] + [f"{q.qid}\t{q.pid}\t1" for q in split.questions]
+    rows = ["query-id\tcorpus-id\tscore"] + [f"{q.qid}\t{relevant[q.qid]}\t1" for q in questions]
     (folder / "qrels" / "test.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return folder
 
@@ -98,9 +118,12 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", type=Path, help="write each split as a BEIR folder under this folder")
+    parser.add_argument(
+        "--write", type=Path, help="write each split as a BEIR folder under this folder (and NAME-articles)"
+    )
     args = parser.parse_args()
     for s in load_splits().values():
         print(s.name, len(s.articles), "articles", len(s.paragraphs), "paragraphs", len(s.questions), "questions")
         if args.write:
             print("  ->", write_beir(s, args.write / s.name))
+            print("  ->", write_beir_articles(s, args.write / f"{s.name}-articles"), "(whole articles)")

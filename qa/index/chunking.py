@@ -4,15 +4,23 @@ Sentences are packed greedily into chunks of at most `max_tokens` tokens (title 
 embedded with the chunk), with the last sentences of a chunk repeated at the start of the next one
 up to `overlap_tokens`. A sentence longer than the budget is split at word boundaries. No chunk is
 ever longer than the model accepts, so nothing is silently truncated.
+
+With `paragraphs` (the default) a chunk that is at least half full ends at a paragraph break instead of
+starting a paragraph it cannot finish, so a passage rarely stops mid-paragraph and its sentences keep their
+context. SQuAD articles read whole, as a news archive holds them (paragraphs joined by blank lines, 1,200
+questions each, `qa.retrieve` defaults), top highlight holds an answer / the top passage holds one / span F1:
+dev 0.751 / 0.845 / 0.549 -> 0.767 / 0.854 / 0.555, test 0.761 / 0.853 / 0.569 -> 0.775 / 0.863 / 0.572.
+Text without paragraph breaks (SciFact's abstracts, SQuAD's single paragraphs) chunks exactly as before.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 
 from ..config import ChunkingConfig
 from ..records import Article, Chunk
-from ..text import sentence_spans, word_spans
+from ..text import PARAGRAPH_BREAK, sentence_spans, word_spans
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -43,6 +51,8 @@ class Chunker:
         max_chars = budget * MAX_CHARS_PER_TOKEN
         pieces = list(self._pieces(text, budget))
         counts = self.count_tokens([text[a:b] for a, b in pieces])
+        paragraph_ends = _paragraph_ends(text, pieces) if self.config.paragraphs else None
+        before = list(itertools.accumulate(counts, initial=0))  # tokens of pieces[:k]
         chunks: list[Chunk] = []
         i = 0
         while i < len(pieces):
@@ -50,6 +60,14 @@ class Chunker:
             while j < len(pieces) and (
                 j == i or (used + counts[j] <= budget and pieces[j][1] - pieces[i][0] <= max_chars)
             ):
+                if (
+                    paragraph_ends
+                    and j > i
+                    and paragraph_ends[j - 1] == j  # pieces[j] opens a paragraph
+                    and used >= budget // 2
+                    and used + before[paragraph_ends[j]] - before[j] > budget
+                ):
+                    break
                 used += counts[j]
                 j += 1
             start, end = pieces[i][0], pieces[j - 1][1]
@@ -103,3 +121,12 @@ class Chunker:
                 stop = start + (stop - start) * 3 // 4
             yield start, stop
             start = stop
+
+
+def _paragraph_ends(text: str, pieces: Sequence[tuple[int, int]]) -> list[int]:
+    """For each piece, the index of the first piece after its paragraph (a blank line between two pieces)."""
+    ends = [len(pieces)] * len(pieces)
+    for k in range(len(pieces) - 2, -1, -1):
+        opens = PARAGRAPH_BREAK.search(text, pieces[k][1], pieces[k + 1][0]) is not None
+        ends[k] = k + 1 if opens else ends[k + 1]
+    return ends

@@ -92,6 +92,15 @@ def test_qa_eval_prints_every_mode_as_json_then_as_a_table_from_the_cache(beir, 
     lines = table.output.splitlines()
     assert lines[1].startswith("| mode | nDCG@10 | R@10 | R@100 | MRR@10 | p50 ms | p95 ms |")
     assert [line.split("|")[1].strip().rstrip(" *") for line in lines[3:]] == ["lexical", "hybrid"]
+    # other chunking settings are another index (the tiny documents have no paragraph breaks: same results)
+    flat = runner.invoke(main, ["eval", "--dataset", str(beir), "--mode", "lexical", "--no-chunk-paragraphs"])
+    assert flat.exit_code == 0, flat.output
+    assert len(list(cache.glob("*/versions/*"))) == len(built) + 1
+    lexical_rows = [
+        [line.split("|")[:6] for line in out.splitlines() if line.startswith("| lexical")]
+        for out in (flat.output, table.output)
+    ]
+    assert lexical_rows[0] == lexical_rows[1]  # same metrics (latencies aside)
 
 
 def test_qa_eval_rejects_an_unknown_mode_and_a_folder_that_is_not_beir(beir, tmp_path):

@@ -6,12 +6,13 @@ tokenizer loaded on its own."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from qa.config import ChunkingConfig
-from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker
+from qa.index.chunking import MAX_CHARS_PER_TOKEN, Chunker, whitespace_token_counter
 from qa.index.pipeline import SPECIAL_TOKENS
 from qa.ingest.files import load_articles
 from qa.records import Article
@@ -103,3 +104,31 @@ def test_the_hash_embedder_counts_tokens_as_the_model_does(embedder, hash_embedd
     texts = [a.title + "\n" + a.text for a in load_articles(SAMPLE_CORPUS)[0]] + ["", "x" * 3000, "Ünïcode 😀 北京市"]
     assert hash_embedder.count_tokens(texts) == embedder.count_tokens(texts)
     assert hash_embedder.max_tokens == embedder.max_tokens
+
+
+def _paragraph(label: str, sentences: int) -> str:
+    """`sentences` sentences of ten words each (14 tokens under the word counter)."""
+    return " ".join(f"{label} sentence {k} says one two three four five six." for k in range(sentences))
+
+
+def test_a_half_full_chunk_ends_at_a_paragraph_it_cannot_finish():
+    first, second, third = _paragraph("Alpha", 4), _paragraph("Beta", 4), _paragraph("Gamma", 2)
+    text = f"{first}\n\n{second}\n\n{third}"
+    article = Article(article_id="a", text=text)
+    config = ChunkingConfig(max_tokens=100, overlap_tokens=0, with_title=False)
+    chunks = Chunker(whitespace_token_counter, config).chunk(article)
+    # 56 tokens of Alpha, then Beta's 56 would not fit: the chunk stops at the break, Beta starts the next one
+    assert [c.text for c in chunks] == [first, f"{second}\n\n{third}"]
+    # without it the first chunk fills up with Beta's first three sentences and cuts the paragraph in two
+    packed = Chunker(whitespace_token_counter, replace(config, paragraphs=False)).chunk(article)
+    assert packed[0].text.startswith(first) and "Beta sentence 2" in packed[0].text
+    assert "Beta sentence 3" not in packed[0].text
+
+
+def test_a_short_first_paragraph_still_fills_its_chunk():
+    body = _paragraph("Alpha", 8)  # 112 tokens: the paragraph cannot fit one chunk anyway
+    text = f"Thursday, October 31\n\n{body}"
+    config = ChunkingConfig(max_tokens=100, overlap_tokens=0, with_title=False)
+    chunks = Chunker(whitespace_token_counter, config).chunk(Article(article_id="a", text=text))
+    assert chunks[0].text.startswith("Thursday, October 31\n\nAlpha sentence 0")  # under half full: goes on
+    assert len(chunks) == 2 and chunks[1].end == len(text)

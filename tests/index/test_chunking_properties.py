@@ -40,7 +40,14 @@ def check_chunks(text: str, title: str, count, config: ChunkingConfig) -> None:
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
 
 
-CONFIGS = st.sampled_from([ChunkingConfig(), ChunkingConfig(max_tokens=64, overlap_tokens=16), ChunkingConfig(40, 0)])
+CONFIGS = st.sampled_from(
+    [
+        ChunkingConfig(),
+        ChunkingConfig(paragraphs=False),
+        ChunkingConfig(max_tokens=64, overlap_tokens=16),
+        ChunkingConfig(40, 0),
+    ]
+)
 
 
 @PROFILE

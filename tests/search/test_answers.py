@@ -115,3 +115,30 @@ def test_same_seed_same_model_file():
     second = answers.fit_lexical(40, 1.0).to_json()
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
     assert answers.fit_lexical(40, 1.0, seed=12).to_json() != first
+
+
+def test_a_squad_split_is_written_as_paragraphs_and_as_whole_articles(tmp_path):
+    from qa.eval import load_dataset
+    from train.answers_data import Question, Split, write_beir, write_beir_articles
+
+    paragraphs = {
+        "p1": ("Super_Bowl_50", "The game was played on February 7, 2016."),
+        "p2": ("Harbour", "The harbour master counted 12 warships."),
+        "p3": ("Super_Bowl_50", "The Broncos won 24 to 10."),
+    }
+    questions = [
+        Question("q1", "Who won?", "p3", ["The Broncos"], [0]),
+        Question("q2", "How many?", "p2", ["12"], [27]),
+    ]
+    split = Split("dev", ["Harbour", "Super_Bowl_50"], paragraphs, questions)
+    by_paragraph = load_dataset(write_beir(split, tmp_path / "dev"))
+    assert [a.article_id for a in by_paragraph.articles] == ["p1", "p2", "p3"]
+    assert by_paragraph.qrels == {"q1": {"p3": 1}, "q2": {"p2": 1}}
+    whole = load_dataset(write_beir_articles(split, tmp_path / "dev-articles"))
+    assert [(a.title, a.text) for a in whole.articles] == [
+        ("Super Bowl 50", "The game was played on February 7, 2016.\n\nThe Broncos won 24 to 10."),
+        ("Harbour", "The harbour master counted 12 warships."),
+    ]
+    first = whole.articles[0].article_id
+    assert whole.qrels["q1"] == {first: 1} and first not in whole.qrels["q2"]
+    assert whole.answers == {"q1": ["The Broncos"], "q2": ["12"]}
