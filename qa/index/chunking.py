@@ -7,9 +7,10 @@ ever longer than the model accepts, so nothing is silently truncated.
 
 With `paragraphs` (the default) a chunk that is at least half full ends at a paragraph break instead of
 starting a paragraph it cannot finish, so a passage rarely stops mid-paragraph and its sentences keep their
-context. SQuAD articles read whole, as a news archive holds them (paragraphs joined by blank lines, 1,200
-questions each, `qa.retrieve` defaults), top highlight holds an answer / the top passage holds one / span F1:
-dev 0.751 / 0.845 / 0.549 -> 0.767 / 0.854 / 0.555, test 0.761 / 0.853 / 0.569 -> 0.775 / 0.863 / 0.572.
+context. SQuAD articles read whole, as a news archive holds them (paragraphs joined by blank lines,
+`qa.retrieve` defaults), top highlight holds an answer / span F1: dev (1,200 questions) 0.751 / 0.549 -> 0.767 /
+0.555, test (4,314, `qa eval --dataset .qa-cache/squad/test-articles [--no-chunk-paragraphs]`) 0.767 / 0.572 ->
+0.776 / 0.575 (README, "Paragraphs").
 Text without paragraph breaks (SciFact's abstracts, SQuAD's single paragraphs) chunks exactly as before.
 """
 
