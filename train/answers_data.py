@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # The shared SQuAD train set beside the checkout; QA_SQUAD_DIR points elsewhere (a device machine's unpacked copy).
@@ -87,12 +87,16 @@ def write_beir_articles(split: Split, folder: Path) -> Path:
     an article: the answers are read from chunks of a long text (a question's relevant document is its article)."""
     article_ids: dict[str, str] = {}
     paragraphs: dict[str, list[str]] = {}
-    for title, text in split.paragraphs.values():
+    offsets: dict[str, int] = {}  # pid -> where its paragraph starts in the article's text
+    for pid, (title, text) in split.paragraphs.items():
         article_ids.setdefault(title, f"a{len(article_ids)}")
-        paragraphs.setdefault(title, []).append(text)
+        earlier = paragraphs.setdefault(title, [])
+        offsets[pid] = sum(len(t) + 2 for t in earlier)
+        earlier.append(text)
     documents = {article_ids[t]: (display_title(t), "\n\n".join(texts)) for t, texts in paragraphs.items()}
-    relevant = {q.qid: article_ids[split.paragraphs[q.pid][0]] for q in split.questions}
-    return _write_beir(folder, documents, split.questions, relevant)
+    questions = [replace(q, starts=[start + offsets[q.pid] for start in q.starts]) for q in split.questions]
+    relevant = {q.qid: article_ids[split.paragraphs[q.pid][0]] for q in questions}
+    return _write_beir(folder, documents, questions, relevant)
 
 
 def _write_beir(

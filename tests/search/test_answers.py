@@ -142,3 +142,8 @@ def test_a_squad_split_is_written_as_paragraphs_and_as_whole_articles(tmp_path):
     first = whole.articles[0].article_id
     assert whole.qrels["q1"] == {first: 1} and first not in whole.qrels["q2"]
     assert whole.answers == {"q1": ["The Broncos"], "q2": ["12"]}
+    # the answers' offsets point into the article's text, as they pointed into the paragraph's
+    written = [json.loads(line) for line in (tmp_path / "dev-articles" / "answers.jsonl").read_text().splitlines()]
+    for row in written:
+        text = whole.articles[0].text if row["_id"] == "q1" else whole.articles[1].text
+        assert text[row["answer_starts"][0] :].startswith(row["answers"][0])
