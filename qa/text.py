@@ -6,11 +6,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-# Abbreviations after which a period does not end a sentence (lower-cased, without the period).
+# Abbreviations after which a period does not end a sentence (lower-cased, without the period); dotted ones
+# ("U.S.", "e.g.", "p.m.") are initialisms, below.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen sen rep gov lt col sgt capt cmdr adm maj st jr sr vs etc e.g i.e
-    u.s u.k u.n u.s.a e.u inc ltd co corp no nos fig jan feb mar apr jun jul aug sep sept oct
-    nov dec mt ft approx dept est rev hon pres a.m p.m""".split()  # noqa: SIM905
+    """mr mrs ms dr prof gen sen rep gov lt col sgt capt cmdr adm maj st jr sr vs etc inc ltd co
+    corp no nos fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx dept est rev
+    hon pres""".split()  # noqa: SIM905
 )
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a likely sentence start.
@@ -19,6 +20,8 @@ PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Quoted speech longer than this may be split inside the quotes (an unclosed quote must not swallow a paragraph).
 MAX_QUOTE_CHARS = 600
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A dotted initialism without its last period: "h.w" (George H.W. Bush), "f.b.i", "n.y".
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 
 def normalize_space(text: str) -> str:
@@ -47,8 +50,9 @@ def _ends_with_abbreviation(text: str, period_at: int) -> bool:
     token = text[start:period_at].lower().lstrip("\"'“‘([")
     if token in _ABBREVIATIONS:
         return True
-    # Single initials ("J. Smith") and dotted acronyms ("U.S.") do not end a sentence.
-    return len(token) == 1 and token.isalpha()
+    # Single initials ("J. Smith") and dotted initialisms ("J.K. Rowling", "F.B.I. agents") do not end a
+    # sentence: splitting a name loses the answer, merging a sentence that really ends with one keeps it.
+    return (len(token) == 1 and token.isalpha()) or _INITIALISM.fullmatch(token) is not None
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

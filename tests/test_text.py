@@ -16,6 +16,18 @@ def test_abbreviations_and_initials_do_not_split():
     ]
 
 
+def test_dotted_initialisms_do_not_split_a_name_or_an_agency():
+    text = "Reagan passed the torch to George H.W. Bush. Then F.B.I. Director James Comey spoke at 10 p.m. Tuesday."
+    assert split_sentences(text) == [
+        "Reagan passed the torch to George H.W. Bush.",
+        "Then F.B.I. Director James Comey spoke at 10 p.m. Tuesday.",
+    ]
+    assert split_sentences("Harry Potter author J.K. Rowling wrote it. It sold.") == [
+        "Harry Potter author J.K. Rowling wrote it.",
+        "It sold.",
+    ]
+
+
 def test_paragraph_breaks_end_sentences_and_spans_map_back():
     text = "  First line without a stop\n\nSecond paragraph. Third sentence here.  "
     spans = sentence_spans(text)
