@@ -259,7 +259,8 @@ def eval_(
         progress.close()
         retriever = Retriever.open(index_dir, embedder)
         retriever.rerank_cache_dir = default_cache_dir() / "rerank"
-        results = evaluate_modes(retriever, dataset, modes or MODES, dict(map(_parse_setting, settings)))
+        overrides = dict(map(_parse_setting, settings))
+        results = evaluate_modes(retriever, dataset, modes or MODES, overrides, default_build=config == build_config())
     except (FileNotFoundError, ValueError, TypeError) as exc:
         _fail(str(exc))
     if as_json:

@@ -202,8 +202,10 @@ def evaluate_modes(
     dataset: Dataset,
     modes: Sequence[str] = MODES,
     overrides: dict[str, Any] | None = None,
+    default_build: bool = True,
 ) -> list[ModeResult]:
-    """One `ModeResult` per mode; `overrides` set other `SearchOptions` fields for every mode."""
+    """One `ModeResult` per mode; `overrides` set other `SearchOptions` fields for every mode. A mode is the
+    default configuration only when its options are the defaults and (`default_build`) so is the index's build."""
     from .search.rerank import save_caches
 
     defaults = SearchOptions()
@@ -218,7 +220,7 @@ def evaluate_modes(
         results.append(
             ModeResult(
                 mode=mode,
-                default=replace(options, k=defaults.k) == defaults,
+                default=default_build and replace(options, k=defaults.k) == defaults,
                 metrics=score_run(dataset.qrels, run),
                 p50_ms=float(np.percentile(ms, 50)),
                 p95_ms=float(np.percentile(ms, 95)),

@@ -101,6 +101,10 @@ def test_qa_eval_prints_every_mode_as_json_then_as_a_table_from_the_cache(beir, 
         for out in (flat.output, table.output)
     ]
     assert lexical_rows[0] == lexical_rows[1]  # same metrics (latencies aside)
+    # the default search options over another build are not the default configuration
+    other = runner.invoke(main, ["eval", "--dataset", str(beir), "--mode", "hybrid", "--json", "--chunk-tokens", "120"])
+    assert other.exit_code == 0, other.output
+    assert [json.loads(line)["default"] for line in other.output.splitlines() if line.startswith("{")] == [False]
 
 
 def test_qa_eval_rejects_an_unknown_mode_and_a_folder_that_is_not_beir(beir, tmp_path):
