@@ -70,26 +70,34 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         cursor = match.end()
     para_bounds.append((cursor, end))
     for p_start, p_end in para_bounds:
-        pos = p_start
+        pos = counted = p_start
+        straight = 0  # straight double quotes in text[pos:counted], counted once each (linear)
         for match in _BOUNDARY.finditer(text, p_start, p_end):
             period_at = match.start(1)
             if text[period_at] == "." and _ends_with_abbreviation(text, period_at):
                 continue
-            if _inside_quote(text, pos, match.end(1)):
+            straight += text.count('"', counted, match.end(1))
+            counted = match.end(1)
+            if _inside_quote(text, pos, counted, straight % 2 == 1):
                 continue  # "We will not. That is not our mandate," he said: one sentence with its speaker
-            spans.append((pos, match.end(1)))
-            pos = match.end(2)
+            spans.append((pos, counted))
+            pos = counted = match.end(2)
+            straight = 0
         spans.append((pos, p_end))
     return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
-def _inside_quote(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] ends inside a curly quotation that opened within MAX_QUOTE_CHARS.
+def _inside_quote(text: str, start: int, end: int, straight_open: bool) -> bool:
+    """True when text[start:end] (a sentence so far) ends inside a quotation that opened within MAX_QUOTE_CHARS:
+    a curly one not closed yet, or a straight one (`straight_open`: an odd number of them since `start`).
 
     Searches only the last MAX_QUOTE_CHARS characters, so a long run of unclosed quotes stays linear.
     """
-    opened = text.rfind("“", max(start, end - MAX_QUOTE_CHARS), end)
-    return opened != -1 and text.find("”", opened, end) == -1
+    lo = max(start, end - MAX_QUOTE_CHARS)
+    opened = text.rfind("“", lo, end)
+    if opened != -1 and text.find("”", opened, end) == -1:
+        return True
+    return straight_open and text.rfind('"', lo, end) != -1
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -49,9 +49,20 @@ def test_quoted_speech_stays_with_its_speaker():
     ]
 
 
+def test_straight_quoted_speech_stays_with_its_speaker_too():
+    text = '"It was a disaster. Nobody came," said Smith. The vote was 52-48. "It is over." Smith left.'
+    assert split_sentences(text) == [
+        '"It was a disaster. Nobody came," said Smith.',
+        "The vote was 52-48.",
+        '"It is over."',
+        "Smith left.",
+    ]
+
+
 def test_an_unclosed_quote_does_not_swallow_the_paragraph():
-    text = "He said “this starts a quote. " + "Another sentence follows here. " * 40
-    assert len(split_sentences(text)) > 10
+    for quote in ("“", '"'):
+        text = f"He said {quote}this starts a quote. " + "Another sentence follows here. " * 40
+        assert len(split_sentences(text)) > 10
 
 
 @PROFILE
