@@ -19,6 +19,13 @@ _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["'“‘(\[]?[A-Z0-
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Quoted speech longer than this may be split inside the quotes (an unclosed quote must not swallow a paragraph).
 MAX_QUOTE_CHARS = 600
+# After a closing quote, a short "Name said." belongs to the quotation: “Why now?” Smith asked. (Not "He added
+# that ...", which is a sentence of its own.)
+_ATTRIBUTION = re.compile(
+    r"(?!(?:He|She|They|It|We|I|You|This|That|There)\s)(?:[A-Z][\w.'’-]*\s+){1,4}"
+    r"(?:said|says|asked|asks|told|added|adds|wrote|writes|replied|explained|recalled|noted|continued|insisted|"
+    r"argued|warned|declared|tweeted)\b[^.!?]{0,40}[.!?]"
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A dotted initialism without its last period: "h.w" (George H.W. Bush), "f.b.i", "n.y".
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
@@ -80,6 +87,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             counted = match.end(1)
             if _inside_quote(text, pos, counted, straight % 2 == 1):
                 continue  # "We will not. That is not our mandate," he said: one sentence with its speaker
+            if text[counted - 1] in '"”' and _ATTRIBUTION.match(text, match.end(2), p_end):
+                continue
             spans.append((pos, counted))
             pos = counted = match.end(2)
             straight = 0

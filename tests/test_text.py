@@ -59,6 +59,20 @@ def test_straight_quoted_speech_stays_with_its_speaker_too():
     ]
 
 
+def test_a_named_speaker_after_a_quotation_stays_with_it():
+    text = "“They’d be a co-author!” Kathy Rothman said. “Automatically.” The vote was 52-48."
+    assert split_sentences(text) == [
+        "“They’d be a co-author!” Kathy Rothman said.",
+        "“Automatically.”",
+        "The vote was 52-48.",
+    ]
+    assert split_sentences('"Why now?" Smith asked the board. "It is over." Smith left.') == [
+        '"Why now?" Smith asked the board.',
+        '"It is over."',
+        "Smith left.",
+    ]
+
+
 def test_an_unclosed_quote_does_not_swallow_the_paragraph():
     for quote in ("“", '"'):
         text = f"He said {quote}this starts a quote. " + "Another sentence follows here. " * 40
