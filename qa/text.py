@@ -27,8 +27,6 @@ _ATTRIBUTION = re.compile(
     r"argued|warned|declared|tweeted)\b[^.!?]{0,40}[.!?]"
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A dotted initialism without its last period: "h.w" (George H.W. Bush), "f.b.i", "n.y".
-_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 
 def normalize_space(text: str) -> str:
@@ -57,9 +55,9 @@ def _ends_with_abbreviation(text: str, period_at: int) -> bool:
     token = text[start:period_at].lower().lstrip("\"'“‘([")
     if token in _ABBREVIATIONS:
         return True
-    # Single initials ("J. Smith") and dotted initialisms ("J.K. Rowling", "F.B.I. agents") do not end a
-    # sentence: splitting a name loses the answer, merging a sentence that really ends with one keeps it.
-    return (len(token) == 1 and token.isalpha()) or _INITIALISM.fullmatch(token) is not None
+    # Initials, single ("J. Smith") or dotted ("J.K. Rowling", "F.B.I. agents"; "h.w" without its last period),
+    # do not end a sentence: splitting a name loses the answer, merging a sentence that really ends with one keeps it.
+    return all(len(letter) == 1 and letter.isalpha() for letter in token.split("."))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
